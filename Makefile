@@ -1,0 +1,51 @@
+# Reusable volatile overlayfs mounts: the lab.
+#   make check   build the debug kernel, boot it, run every test
+#   make demo    boot the release kernel and walk through the feature
+# See README.md for the other targets.
+
+FLAVOUR ?= debug
+S := scripts
+
+.PHONY: all deps tree export kernel kselftest check demo series-check clean help
+
+all: kernel
+
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## deps          install the Debian packages the lab needs (needs root)
+deps:
+	@$(S)/deps
+
+## tree          make build/linux: the Debian 6.12 base plus patches/ (git am)
+tree: deps
+	@$(S)/tree
+
+## export        write the commits of build/linux back to patches/
+export: deps
+	@$(S)/export
+
+## kernel        build the FLAVOUR (debug|release) kernel into build/kernel-FLAVOUR
+kernel: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel $(FLAVOUR)
+
+## kselftest     build the overlayfs kselftests against the FLAVOUR kernel
+kselftest: kernel
+	@$(S)/kselftest $(FLAVOUR)
+
+## check         debug kernel + kselftests + tests/ in the VM; ends "N passed, N failed"
+check: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel debug
+	@LAB_FLAVOUR=debug $(S)/check
+
+## demo          boot the release kernel and show the feature step by step
+demo: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/demo
+
+## clean         remove build output except build/linux (your kernel work)
+clean:
+	rm -rf build/kernel-* build/kselftest-* build/tools build/vm build/check

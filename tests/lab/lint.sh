@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Static checks: the lab's shell is shellcheck-clean, and every patch of the
+# series is checkpatch --strict clean.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+cd "$top" || exit 1
+mapfile -t shell < <(grep -rlE '^#!.*\b(ba)?sh\b' .ci scripts vm tests bench 2>/dev/null; ls tests/lib.sh scripts/lib.sh)
+check "shellcheck: ${#shell[@]} shell files" shellcheck -x "${shell[@]}"
+
+while read -r p; do
+	case $p in '' | '#'*) continue ;; esac
+	out=$(cd build/linux && ./scripts/checkpatch.pl --strict --terse --no-summary "$top/patches/$p" 2>&1)
+	check "checkpatch --strict: $p" [ -z "$out" ]
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+done <patches/series
+tap_done

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Writeback errors on demand: the upper device starts failing writes under a
+# mounted volatile overlay; the lab must see the error the way upstream 6.12
+# reports it.
+# vm: --disk 1G
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+dev=${LAB_DISKS%% *}
+fs=/tmp/fs
+make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+mkdir -p "$fs"/{lower,upper,work,upper2,work2} /tmp/merged /tmp/merged2
+
+expect_mount ok "volatile mount succeeds" \
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
+dd if=/dev/urandom of=/tmp/merged/data bs=1M count=8 status=none
+check "syncfs on the volatile overlay succeeds before the error" sync -f /tmp/merged/data
+
+check "upper device switched to dm-flakey error_writes" fail_writes "$dev" upper
+dd if=/dev/urandom of=/tmp/merged/data2 bs=1M count=8 status=none
+# sync(2) writes back and records the error in the upper superblock without
+# marking it seen (only syncfs(2) on the upper fs does that).
+sync
+check "the failed writeback reached the kernel log" grep -qE "I/O error|lost async page write" <(dmesg)
+
+out=$(sync -f /tmp/merged/data 2>&1)
+diag "sync -f: $out"
+check "syncfs on the volatile overlay fails with EIO" grep -q "Input/output error" <<<"$out"
+out=$(sync /tmp/merged/data 2>&1)
+check "fsync on the volatile overlay fails with EIO" grep -q "Input/output error" <<<"$out"
+
+expect_mount EIO "fresh volatile mount over the unseen error fails with EIO" \
+	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
+check "the kernel log says why" grep -q "unseen error" <(dmesg)
+
+# syncfs(2) on the upper fs reports the error and marks it seen.
+check "syncfs on the upper fs reports the error" bash -c "! sync -f '$fs'"
+expect_mount ok "once the error is seen, a fresh volatile mount succeeds" \
+	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
+
+umount /tmp/merged2 /tmp/merged
+tap_done
