@@ -10,7 +10,8 @@ check "shellcheck: ${#shell[@]} shell files" shellcheck -x "${shell[@]}"
 
 while read -r p; do
 	case $p in '' | '#'*) continue ;; esac
-	out=$(cd build/linux && ./scripts/checkpatch.pl --strict --terse --no-summary "$top/patches/$p" 2>&1)
+	# /usr/bin first: checkpatch runs spdxcheck.py with Debian's python3-ply
+	out=$(cd build/linux && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary "$top/patches/$p" 2>&1)
 	check "checkpatch --strict: $p" [ -z "$out" ]
 	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
 done <patches/series

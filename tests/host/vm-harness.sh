@@ -32,7 +32,7 @@ check "results directory holds the guest's file" \
 
 vmrun 0 "overlay is a module that loads, is used and unloads" -- sh -c '
 	modprobe overlay && grep -qw overlay /proc/filesystems &&
-	mkdir -p /tmp/l /tmp/m && mount -t overlay overlay -o lowerdir=/tmp/l /tmp/m &&
+	mkdir -p /tmp/l1 /tmp/l2 /tmp/m && mount -t overlay overlay -o lowerdir=/tmp/l1:/tmp/l2 /tmp/m &&
 	umount /tmp/m && rmmod overlay && ! grep -qw overlay /proc/filesystems'
 
 vmrun 254 "a kernel WARNING fails the run" -q -- \
