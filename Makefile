@@ -46,6 +46,10 @@ demo: deps
 	@$(S)/kernel release
 	@$(S)/demo
 
+## series-check build every prefix of the series (release config) and checkpatch each patch; slow
+series-check: deps
+	@$(S)/series-check
+
 ## clean         remove build output except build/linux (your kernel work)
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/vm build/check

@@ -41,6 +41,16 @@ expect_mount() {
 	fi
 }
 
+# errno_of NAME: the number of an errno name (ovl-mount exits with it).
+errno_of() {
+	case $1 in
+	EINVAL) echo 22 ;;
+	EIO) echo 5 ;;
+	ESTALE) echo 116 ;;
+	*) echo "errno_of: unknown $1" >&2; return 1 ;;
+	esac
+}
+
 tap_done() {
 	echo "1..$tap_n"
 	[ "$tap_failed" = 0 ]

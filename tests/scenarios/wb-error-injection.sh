@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writeback errors on demand: the upper device starts failing writes under a
-# mounted volatile overlay; the lab must see the error the way upstream 6.12
-# reports it.
+# mounted volatile overlay. fsync/syncfs fail with EIO and a fresh volatile
+# mount over the unseen error fails with EIO, as upstream 6.12 does; the
+# upper that had the error is then never reused (ESTALE).
 # vm: --disk 1G
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -33,10 +34,18 @@ expect_mount EIO "fresh volatile mount over the unseen error fails with EIO" \
 	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
 check "the kernel log says why" grep -q "unseen error" <(dmesg)
 
+# The upper that saw the error while mounted is not reused.
+umount /tmp/merged
+expect_mount ESTALE "the upper that had the error is not reused: ESTALE" \
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
+check "the mount log names the writeback error" grep -q "writeback error since checkpoint (err=-5)" <<<"$mount_out"
+
 # syncfs(2) on the upper fs reports the error and marks it seen.
 check "syncfs on the upper fs reports the error" bash -c "! sync -f '$fs'"
 expect_mount ok "once the error is seen, a fresh volatile mount succeeds" \
 	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
+expect_mount ESTALE "and the upper that had the error is still not reused" \
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
 
-umount /tmp/merged2 /tmp/merged
+umount /tmp/merged2
 tap_done

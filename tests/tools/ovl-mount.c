@@ -24,6 +24,8 @@ static void print_log(int fsfd)
 	ssize_t n;
 
 	while ((n = read(fsfd, buf, sizeof(buf) - 1)) > 0) {
+		while (n > 0 && buf[n - 1] == '\n')
+			n--;
 		buf[n] = '\0';
 		printf("log: %s\n", buf);
 	}
