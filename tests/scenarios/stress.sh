@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Four loops for 60 seconds under the debug kernel: volatile mounts and
+# unmounts (each one reuses the upper), readers of every sysfs attribute,
+# the overlayfs events enabled and disabled, fanotify listeners coming and
+# going. The console must stay clean (KASAN, lockdep: vm/run checks).
+# vm: --disk 1G
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+T=/sys/kernel/tracing
+secs=${STRESS_SECONDS:-60}
+dev=${LAB_DISKS%% *}
+fs=/tmp/fs
+make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+mkdir -p "$fs"/{lower,upper,work} /tmp/m
+echo lower >"$fs/lower/file"
+opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,index=on,nfs_export=on"
+modprobe overlay
+end=$((SECONDS + secs))
+
+mounter() {
+	local ok=0 bad=0
+	while [ $SECONDS -lt $end ]; do
+		if ovl-mount "$opts" /tmp/m >/dev/null; then
+			echo "$ok" >/tmp/m/counter
+			until umount /tmp/m 2>/dev/null; do sleep 0.05; done
+			ok=$((ok + 1))
+		else
+			bad=$((bad + 1))
+		fi
+	done
+	echo "$ok $bad" >/tmp/mounter.out
+}
+reader() {
+	local n=0
+	while [ $SECONDS -lt $end ]; do
+		cat /sys/fs/overlay/*/* >/dev/null 2>&1
+		n=$((n + 1))
+	done
+	echo "$n" >/tmp/reader.out
+}
+tracer() {
+	local n=0
+	while [ $SECONDS -lt $end ]; do
+		echo 1 >"$T/events/overlayfs/enable" && echo 0 >"$T/events/overlayfs/enable"
+		n=$((n + 1))
+	done
+	echo "$n" >/tmp/tracer.out
+}
+listener() {
+	local n=0
+	while [ $SECONDS -lt $end ]; do
+		fs-errors /tmp/m 1 >/dev/null 2>&1 && n=$((n + 1))
+	done
+	echo "$n" >/tmp/listener.out
+}
+
+mounter & reader & tracer & listener &
+wait
+read -r mounts failures </tmp/mounter.out
+diag "in ${secs}s: $mounts mount/unmount cycles, $(cat /tmp/reader.out) sysfs sweeps, $(cat /tmp/tracer.out) event toggles, $(cat /tmp/listener.out) fanotify listeners"
+check "volatile mounts cycled ($mounts), every one reused the upper ($failures failed)" \
+	[ "$mounts" -gt 0 ] && [ "$failures" = 0 ]
+check "sysfs was read while mounts came and went" [ "$(cat /tmp/reader.out)" -gt 0 ]
+check "tracing was switched on and off" [ "$(cat /tmp/tracer.out)" -gt 0 ]
+check "fanotify listeners came and went" [ "$(cat /tmp/listener.out)" -gt 0 ]
+check "the upper holds the last counter" test -s "$fs/upper/counter"
+tap_done

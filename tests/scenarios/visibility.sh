@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# What operators see without reading kernel logs: /sys/fs/overlay/, the
+# FS_IOC_GETFSSYSFSPATH ioctl, poll() on "reusable", fanotify FAN_FS_ERROR,
+# the overlayfs tracepoints (one per decision), trace-cmd and perf.
+# vm: --disk 1G
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+T=/sys/kernel/tracing
+dev=${LAB_DISKS%% *}
+fs=/tmp/fs
+m=/tmp/merged
+make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+mkdir -p "$fs/lower" "$fs/lower2" "$m"
+echo lower >"$fs/lower/file"
+
+st_dev() { stat -c '%Hd:%Ld' "$1"; }
+attr() { cat "/sys/fs/overlay/$1/$2"; }
+# overlay NAME [OPTION]: fresh upper/work pair; sets $opts.
+overlay() {
+	mkdir -p "$fs/$1/upper" "$fs/$1/work"
+	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work${2:+,$2}"
+	ckpt_dir=$fs/$1/work/work/incompat/volatile
+}
+# expect_attrs DESC DEV NAME=VALUE...: every attribute has its value.
+expect_attrs() {
+	local desc=$1 d=$2 kv bad=""
+	shift 2
+	for kv in "$@"; do
+		[ "$(attr "$d" "${kv%%=*}")" = "${kv#*=}" ] ||
+			bad+=" ${kv%%=*}=$(attr "$d" "${kv%%=*}") (want ${kv#*=})"
+	done
+	check "$desc${bad:+:$bad}" [ -z "$bad" ]
+}
+trace_reset() { echo >"$T/trace"; }
+trace_count() { grep -c ": $1:" "$T/trace"; }
+# decided DESC EVENT [REASON]: since the last reset, exactly one event of
+# the overlayfs system fired, and it is EVENT (with REASON).
+decided() {
+	local lines reason=${3:-}
+	lines=$(grep -E ': ovl_volatile_[a-z_]+:' "$T/trace")
+	printf '%s\n' "$lines" | sed 's/^ *\(.*\)/#   trace: \1/' | tail -n 3
+	check "$1: one $2 event${reason:+ (reason=$reason)}" bash -c "
+		[ \$(grep -c . <<<'$lines') = 1 ] && grep -q ': $2: ' <<<'$lines' &&
+		{ [ -z '$reason' ] || grep -q 'reason=$reason ' <<<'$lines'; }"
+}
+
+modprobe overlay
+echo 1 >"$T/events/overlayfs/enable"
+upper_dev=$(st_dev "$fs")
+boot_id=$(cat /sys/fs/overlay/boot_id)
+check "/sys/fs/overlay/boot_id is a UUID ($boot_id)" \
+	grep -qE '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' <<<"$boot_id"
+
+# A volatile mount, then its reuse.
+overlay vol volatile
+trace_reset
+expect_mount ok "volatile mount" "$opts" "$m"
+decided "fresh volatile mount" ovl_volatile_checkpoint
+d=$(st_dev "$m")
+check "the directory is named after st_dev ($d)" test -d "/sys/fs/overlay/$d"
+expect_attrs "volatile: every attribute as documented" "$d" \
+	upper_dev="$upper_dev" fsync_mode=volatile errseq=0x00000000 wb_err=0 reusable=1 reused=0
+upper_id=$(attr "$d" upper_instance_id)
+check "instance ids are set (overlay $(attr "$d" instance_id), upper $upper_id)" \
+	[ "$(attr "$d" instance_id)" -gt 0 ] && [ "$upper_id" -gt 0 ]
+check "the checkpoint event names the same upper" grep -q "upper_dev=$upper_dev upper_instance_id=$upper_id " "$T/trace"
+check "FS_IOC_GETFSSYSFSPATH on a file answers overlay/$d" [ "$(sysfs-path "$m/file")" = "overlay/$d" ]
+umount "$m"
+check "the directory is gone after unmount" test ! -e "/sys/fs/overlay/$d"
+trace_reset
+expect_mount ok "volatile mount again" "$opts" "$m"
+decided "reuse" ovl_volatile_reuse
+d=$(st_dev "$m")
+expect_attrs "after reuse" "$d" reused=1 reusable=1 upper_instance_id="$upper_id" fsync_mode=volatile
+umount "$m"
+
+# Durable and lower-only mounts.
+for mode in auto strict; do
+	overlay "$mode" "fsync=$mode"
+	trace_reset
+	expect_mount ok "fsync=$mode mount" "$opts" "$m"
+	d=$(st_dev "$m")
+	expect_attrs "fsync=$mode: every attribute as documented" "$d" \
+		upper_dev="$upper_dev" upper_instance_id="$upper_id" fsync_mode=$mode \
+		errseq=0x00000000 wb_err=0 reusable=0 reused=0
+	check "fsync=$mode: no overlayfs event" [ "$(grep -c ': ovl_volatile' "$T/trace")" = 0 ]
+	umount "$m"
+done
+expect_mount ok "lower-only mount" "lowerdir=$fs/lower:$fs/lower2" "$m"
+d=$(st_dev "$m")
+expect_attrs "lower-only: every attribute as documented" "$d" \
+	upper_dev="" upper_instance_id=0 errseq=0x00000000 wb_err=0 reusable=0 reused=0
+check "lower-only: instance_id is set" [ "$(attr "$d" instance_id)" -gt 0 ]
+umount "$m"
+
+# One mismatch event per refusal, with its reason.
+refusal() { # DESC REASON: the volatile mount of $opts is refused
+	trace_reset
+	ovl_mount "$opts" "$m"
+	decided "$1" ovl_volatile_mismatch "$2"
+}
+overlay missing volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+setfattr -x trusted.overlay.volatile "$ckpt_dir"
+refusal "checkpoint removed" missing
+overlay corrupt volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+setfattr -n trusted.overlay.volatile -v 0x0120 "$ckpt_dir"
+refusal "checkpoint truncated" corrupt
+overlay version volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+ckpt=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" |
+	sed -n 's/^trusted.overlay.volatile=0x//p')
+setfattr -n trusted.overlay.volatile -v "0x02${ckpt:4}" "$ckpt_dir"
+refusal "checkpoint of version 2" version
+overlay durable && mkdir -p "$fs/durable/work/work/incompat/volatile"
+trace_reset
+ovl_mount "$opts" "$m"
+decided "non-volatile mount over a volatile upper" ovl_volatile_mismatch not_volatile
+overlay instance volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+umount "$fs" && mount -o errors=continue /dev/mapper/upper "$fs"
+refusal "upper fs mounted again" instance
+check "the event has the saved and a new current instance id" bash -c "
+	grep -qE 'saved_instance_id=$upper_id instance_id=[0-9]+ ' '$T/trace' &&
+	! grep -q 'saved_instance_id=$upper_id instance_id=$upper_id ' '$T/trace'"
+overlay boot volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+modprobe -r overlay && modprobe overlay
+echo 1 >"$T/events/overlayfs/enable"
+refusal "overlay module reloaded" boot_id
+check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" != "$boot_id" ]
+
+# A writeback error while mounted, recorded by trace-cmd; poll() and
+# fanotify see it once.
+(cd /tmp && exec trace-cmd record -q -o /tmp/trace.dat -B lab -e overlayfs) >/tmp/trace-cmd.log 2>&1 &
+recorder=$!
+sleep 3
+# fanotify takes filesystem marks with FID reporting only where file
+# handles can be decoded: on overlays with nfs_export=on.
+overlay wberr volatile,index=on,nfs_export=on
+expect_mount ok "volatile mount for the writeback error" "$opts" "$m"
+umount "$m" && ovl-mount "$opts" "$m" >/dev/null
+d=$(st_dev "$m")
+poll-attr "/sys/fs/overlay/$d/reusable" 60 >/tmp/poll.out &
+poller=$!
+fs-errors "$m" 20 >/tmp/fanotify.out &
+listener=$!
+for _ in $(seq 50); do
+	grep -q ready /tmp/poll.out && grep -q ready /tmp/fanotify.out && break
+	sleep 0.2
+done
+trace_reset
+fail_writes "$dev" upper
+dd if=/dev/urandom of="$m/data" bs=1M count=4 status=none
+sync # the upper fails writeback; sync(2) then asks the overlay
+sync
+sync -f "$m/file" 2>/dev/null
+wait "$poller"
+sed 's/^/#   /' /tmp/poll.out
+check "poll() on reusable woke up, value 0" grep -q '^woke, value 0$' /tmp/poll.out
+expect_attrs "after the writeback error" "$d" wb_err=-5 reusable=0
+check "one ovl_volatile_wb_err event for the first detection" [ "$(trace_count ovl_volatile_wb_err)" = 1 ]
+wait "$listener"
+sed 's/^/#   /' /tmp/fanotify.out
+check "fanotify: exactly one FAN_FS_ERROR event, EIO" \
+	bash -c "grep -q '^events=1$' /tmp/fanotify.out && grep -q '^error=5 ' /tmp/fanotify.out"
+umount "$m"
+refusal "writeback error while mounted" errseq
+kill -INT "$recorder"
+wait "$recorder"
+trace-cmd report -i /tmp/trace.dat >/tmp/report.txt 2>&1
+grep ovl_volatile /tmp/report.txt | sed 's/^ */#   report: /'
+grep -q ovl_volatile /tmp/report.txt || sed 's/^/#   /' /tmp/trace-cmd.log /tmp/report.txt | tail -n 20
+for ev in checkpoint reuse mismatch wb_err; do
+	check "trace-cmd recorded and reports ovl_volatile_$ev" grep -q "ovl_volatile_$ev:" /tmp/report.txt
+done
+check "trace-cmd report prints the reason by name" grep -q "ovl_volatile_mismatch:.*reason=errseq" /tmp/report.txt
+if command -v perf >/dev/null; then
+	check "perf list shows the four events" \
+		[ "$(perf list 'overlayfs:*' 2>/dev/null | grep -c 'overlayfs:ovl_volatile_')" = 4 ]
+fi
+tap_done
