@@ -50,6 +50,10 @@ demo: deps
 series-check: deps
 	@$(S)/series-check
 
+## config-check build the tree with each kconfig/variants/ fragment (no tracepoints, no sysfs); slow
+config-check: deps
+	@$(S)/config-check
+
 ## clean         remove build output except build/linux (your kernel work)
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/vm build/check

@@ -1,12 +1,32 @@
 #!/usr/bin/env bash
 # The guest half of 'make demo'. Narrates each step, then shows the command
-# and what the kernel answered.
+# and what the kernel answered: the mount, /sys/fs/overlay/ and the
+# overlayfs trace events.
 set -u
 . "$(dirname "$0")/../tests/lib.sh"
 
-say() { printf '\n==> %s\n' "$*"; }
+T=/sys/kernel/tracing
+# say LINE...: a step of the story; one argument a line.
+say() {
+	printf '\n==> %s\n' "$1"
+	shift
+	[ $# = 0 ] || printf '    %s\n' "$@"
+}
 run() { printf '$ %s\n' "$*"; "$@"; }
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
+# The overlay's sysfs directory, one attribute a line.
+show_sysfs() {
+	local d
+	d=$(stat -c '%Hd:%Ld' /tmp/merged)
+	printf '$ grep . /sys/fs/overlay/%s/*\n' "$d"
+	grep . "/sys/fs/overlay/$d"/* | sed "s|/sys/fs/overlay/$d/||"
+}
+# The overlayfs events since the last call.
+show_events() {
+	echo "\$ cat $T/trace   # overlayfs events"
+	grep -E ': ovl_volatile_' "$T/trace" | sed 's/^ *//'
+	echo >"$T/trace"
+}
 
 dev=${LAB_DISKS%% *}
 fs=/tmp/fs
@@ -16,12 +36,21 @@ run df -h "$fs"
 mkdir -p "$fs"/{lower,upper,work} /tmp/merged
 echo "a file of the image" >"$fs/lower/app.conf"
 opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work"
+modprobe overlay
+echo 1 >"$T/events/overlayfs/enable"
+echo >"$T/trace"
+(cd /tmp && exec trace-cmd record -q -o /tmp/demo.dat -B demo -e overlayfs -e filemap:filemap_set_wb_err) \
+	>/tmp/trace-cmd.log 2>&1 &
+recorder=$!
+sleep 2 # let trace-cmd start recording
 
 say "A container starts: a volatile overlay (no sync of the upper, ever)."
 run ovl-mount "$opts,volatile" /tmp/merged
+show_sysfs
+show_events
 
-say "The mount checkpointed the upper on work/incompat/volatile: overlay boot id,"
-say "upper superblock instance id, upper writeback error state (errseq)."
+say "The mount checkpointed the upper on work/incompat/volatile: overlay boot id," \
+	"upper superblock instance id, upper writeback error state (errseq)."
 run getfattr --absolute-names -n trusted.overlay.volatile -e hex "$fs/work/work/incompat/volatile"
 
 say "It writes 64 MiB and stops; the unmount does not sync."
@@ -30,13 +59,14 @@ sum=$(sha256sum </tmp/merged/state)
 run umount /tmp/merged
 run grep -E '^Dirty:' /proc/meminfo
 
-say "The container restarts on the same upper. Linux 6.12 would refuse it"
-say "(\"incompat feature 'volatile'\"); with the series the kernel checks and reuses it:"
+say "The container restarts on the same upper. Linux 6.12 would refuse it" \
+	"(\"incompat feature 'volatile'\"); with the series the kernel checks and reuses it:"
 start=$(date +%s%N)
 run ovl-mount "$opts,volatile" /tmp/merged
 reuse_ms=$(ms "$start")
 check "the data is intact" [ "$(sha256sum </tmp/merged/state)" = "$sum" ]
-run umount /tmp/merged
+show_sysfs
+show_events
 echo "remount with reuse: ${reuse_ms} ms"
 
 say "What runtimes do today instead: syncfs the whole upper filesystem first."
@@ -44,19 +74,38 @@ start=$(date +%s%N)
 run sync -f "$fs"
 echo "syncfs of the upper filesystem: $(ms "$start") ms (and every neighbour on it waits)"
 
-say "Now the upper device starts failing writes, and writeback of new data fails."
-run ovl-mount "$opts,volatile" /tmp/merged
-run dd if=/dev/urandom of=/tmp/merged/more bs=1M count=8 status=none
-run umount /tmp/merged
+say "Now the upper device starts failing writes while the container runs;" \
+	"a monitor waits in poll() on the overlay's \"reusable\"."
+poll-attr "/sys/fs/overlay/$(stat -c '%Hd:%Ld' /tmp/merged)/reusable" 60 >/tmp/poll.out &
+poller=$!
 fail_writes "$dev" upper
+run dd if=/dev/urandom of=/tmp/merged/more bs=1M count=8 status=none
 run sync
-run dmesg | grep -m 2 -E 'I/O error|lost async page write'
+say "Writeback failed. The application calls fsync(), which on a volatile mount" \
+	"does not sync but reports the upper's error: the overlay sees it."
+run sync /tmp/merged/more
+wait "$poller"
+echo "poll() on reusable: $(tail -n 1 /tmp/poll.out)"
+show_sysfs
+show_events
+run umount /tmp/merged
 
-say "The next restart is refused: ESTALE, with the reason in the mount log and dmesg."
+say "The next restart is refused: ESTALE, with the reason in the mount log," \
+	"one line of dmesg and a trace event."
 run ovl-mount "$opts,volatile" /tmp/merged
 run dmesg | grep 'volatile upper refused'
+show_events
 
-say "Summary: a volatile upper is reused when the kernel can prove nothing was lost"
-say "(same boot, same upper superblock, no writeback error), in ${reuse_ms} ms, without"
-say "syncing anything; otherwise the mount fails with ESTALE and says why."
+kill -INT "$recorder"
+wait "$recorder"
+say "trace-cmd recorded all of it next to the failed writebacks (filemap_set_wb_err):"
+upper_dev=$(stat -c '%Hd:%Ld' "$fs")
+echo "\$ trace-cmd report -i /tmp/demo.dat | grep -E 'ovl_volatile|filemap_set_wb_err: +dev=$upper_dev'"
+trace-cmd report -i /tmp/demo.dat 2>/dev/null | grep -E "ovl_volatile|filemap_set_wb_err: +dev=$upper_dev" |
+	awk '/filemap_set_wb_err/ && ++n > 3 { next } { print } END { if (n > 3) print "    ... and " n - 3 " more filemap_set_wb_err" }'
+
+say "Summary: a volatile upper is reused when the kernel can prove nothing was lost" \
+	"(same boot, same upper superblock, no writeback error), in ${reuse_ms} ms, without" \
+	"syncing anything; otherwise the mount fails with ESTALE and says why, in the" \
+	"mount log, dmesg, /sys/fs/overlay/ and the overlayfs trace events."
 umount "$fs"

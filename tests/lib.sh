@@ -67,6 +67,18 @@ make_upper_fs() { # DEV NAME MNT
 		mount -o errors=continue "/dev/mapper/$name" "$mnt"
 }
 
+# The scenarios' upper: ext4 on the first scratch disk behind the dm target
+# "upper", mounted on $fs; sets $dev and $fs, or fails the scenario.
+use_upper_fs() {
+	dev=${LAB_DISKS%% *}
+	fs=/tmp/fs
+	if ! make_upper_fs "$dev" upper "$fs"; then
+		tap_not_ok "ext4 on dm-linear over $dev"
+		tap_done
+		exit 1
+	fi
+}
+
 # Swap the table of NAME (over DEV) for dm-flakey failing every write; reads
 # still work. --nolockfs: the filesystem on it is not frozen, so its dirty
 # pages stay dirty until something forces writeback.

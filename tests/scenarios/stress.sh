@@ -9,9 +9,7 @@ set -u
 
 T=/sys/kernel/tracing
 secs=${STRESS_SECONDS:-60}
-dev=${LAB_DISKS%% *}
-fs=/tmp/fs
-make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+use_upper_fs
 mkdir -p "$fs"/{lower,upper,work} /tmp/m
 echo lower >"$fs/lower/file"
 opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,index=on,nfs_export=on"

@@ -7,10 +7,8 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 T=/sys/kernel/tracing
-dev=${LAB_DISKS%% *}
-fs=/tmp/fs
 m=/tmp/merged
-make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+use_upper_fs
 mkdir -p "$fs/lower" "$fs/lower2" "$m"
 echo lower >"$fs/lower/file"
 

@@ -6,10 +6,8 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-dev=${LAB_DISKS%% *}
-fs=/tmp/fs
 m=/tmp/merged
-make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+use_upper_fs
 mkdir -p "$fs/lower" "$m"
 
 # checkpointed NAME: a volatile upper that was mounted, written, unmounted.

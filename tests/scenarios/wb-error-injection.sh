@@ -7,9 +7,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-dev=${LAB_DISKS%% *}
-fs=/tmp/fs
-make_upper_fs "$dev" upper "$fs" || { tap_not_ok "ext4 on dm-linear over $dev"; tap_done; exit; }
+use_upper_fs
 mkdir -p "$fs"/{lower,upper,work,upper2,work2} /tmp/merged /tmp/merged2
 
 expect_mount ok "volatile mount succeeds" \
