@@ -15,4 +15,12 @@ while read -r p; do
 	check "checkpatch --strict: $p" [ -z "$out" ]
 	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
 done <patches/series
+
+# The sysfs ABI document of the series parses (what get_abi.pl reads).
+if [ -f build/linux/Documentation/ABI/testing/sysfs-fs-overlay ]; then
+	out=$(cd build/linux && PATH=/usr/bin:$PATH ./scripts/get_abi.pl validate --dir Documentation/ABI 2>&1)
+	check "get_abi.pl validate: Documentation/ABI is clean" [ -z "$out" ]
+	check "get_abi.pl knows /sys/fs/overlay/<major>:<minor>/reusable" bash -c \
+		"cd build/linux && PATH=/usr/bin:\$PATH ./scripts/get_abi.pl search 'fs/overlay/.*/reusable' --dir Documentation/ABI | grep -q sysfs-fs-overlay"
+fi
 tap_done
