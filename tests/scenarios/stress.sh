@@ -29,31 +29,24 @@ mounter() {
 	done
 	echo "$ok $bad" >/tmp/mounter.out
 }
-reader() {
-	local n=0
+# repeat NAME CMD...: run CMD until the end; /tmp/NAME.out counts the runs
+# that succeeded.
+repeat() {
+	local name=$1 n=0
+	shift
 	while [ $SECONDS -lt $end ]; do
-		cat /sys/fs/overlay/*/* >/dev/null 2>&1
-		n=$((n + 1))
+		"$@" && n=$((n + 1))
 	done
-	echo "$n" >/tmp/reader.out
+	echo "$n" >"/tmp/$name.out"
 }
-tracer() {
-	local n=0
-	while [ $SECONDS -lt $end ]; do
-		echo 1 >"$T/events/overlayfs/enable" && echo 0 >"$T/events/overlayfs/enable"
-		n=$((n + 1))
-	done
-	echo "$n" >/tmp/tracer.out
-}
-listener() {
-	local n=0
-	while [ $SECONDS -lt $end ]; do
-		fs-errors /tmp/m 1 >/dev/null 2>&1 && n=$((n + 1))
-	done
-	echo "$n" >/tmp/listener.out
-}
+sweep_sysfs() { cat /sys/fs/overlay/*/* >/dev/null 2>&1 || true; }
+toggle_events() { echo 1 >"$T/events/overlayfs/enable" && echo 0 >"$T/events/overlayfs/enable"; }
+listen() { fs-errors /tmp/m 1 >/dev/null 2>&1; }
 
-mounter & reader & tracer & listener &
+mounter &
+repeat reader sweep_sysfs &
+repeat tracer toggle_events &
+repeat listener listen &
 wait
 read -r mounts failures </tmp/mounter.out
 diag "in ${secs}s: $mounts mount/unmount cycles, $(cat /tmp/reader.out) sysfs sweeps, $(cat /tmp/tracer.out) event toggles, $(cat /tmp/listener.out) fanotify listeners"
