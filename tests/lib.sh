@@ -14,6 +14,19 @@ tap_ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
 tap_not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
 diag() { printf '# %s\n' "$@"; }
 
+# tap_lines < <(CMD): count the "ok - what" / "not ok - what" lines a
+# helper program (python) prints as ours; other lines pass through.
+tap_lines() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) tap_ok "${line#ok - }" ;;
+		"not ok - "*) tap_not_ok "${line#not ok - }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
+}
+
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1

@@ -1,0 +1,672 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The overlayfs events in words. Each event becomes one line (or one JSON
+ * object) saying what happened and what to do; a refusal for a writeback
+ * error, and a writeback error seen by a mount, also list the inodes of the
+ * upper filesystem whose writeback failed (filemap:filemap_set_wb_err) since
+ * the mount's checkpoint: the files that lost data.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+
+enum ovl_kind {
+	OVL_EV_CHECKPOINT,
+	OVL_EV_REUSE,
+	OVL_EV_MISMATCH,
+	OVL_EV_WB_ERR,
+	OVL_EV_SET_WB_ERR,	/* filemap:filemap_set_wb_err, not ours */
+	OVL_EV_NR,
+};
+
+/* Field names per event; the first NR_REQUIRED of each must exist. */
+enum ovl_field {
+	F_DEV, F_UPPER_DEV, F_UPPER_INSTANCE_ID, F_ERRSEQ, F_REASON,
+	F_SAVED_INSTANCE_ID, F_INSTANCE_ID, F_SAVED_ERRSEQ, F_CUR_ERRSEQ,
+	F_ERR, F_S_DEV, F_I_INO, F_NR,
+};
+
+static const char *const field_names[F_NR] = {
+	[F_DEV] = "dev", [F_UPPER_DEV] = "upper_dev",
+	[F_UPPER_INSTANCE_ID] = "upper_instance_id", [F_ERRSEQ] = "errseq",
+	[F_REASON] = "reason", [F_SAVED_INSTANCE_ID] = "saved_instance_id",
+	[F_INSTANCE_ID] = "instance_id", [F_SAVED_ERRSEQ] = "saved_errseq",
+	[F_CUR_ERRSEQ] = "cur_errseq", [F_ERR] = "err", [F_S_DEV] = "s_dev",
+	[F_I_INO] = "i_ino",
+};
+
+static const struct ovl_event_desc {
+	const char *system;
+	const char *name;
+	const char *label;	/* the event's name in ovltrace's output */
+	enum ovl_field fields[8];
+	int nr_fields;
+} descs[OVL_EV_NR] = {
+	[OVL_EV_CHECKPOINT] = { "overlayfs", "ovl_volatile_checkpoint", "checkpoint",
+		{ F_DEV, F_UPPER_DEV, F_UPPER_INSTANCE_ID, F_ERRSEQ }, 4 },
+	[OVL_EV_REUSE] = { "overlayfs", "ovl_volatile_reuse", "reuse",
+		{ F_DEV, F_UPPER_DEV, F_UPPER_INSTANCE_ID, F_ERRSEQ }, 4 },
+	[OVL_EV_MISMATCH] = { "overlayfs", "ovl_volatile_mismatch", "mismatch",
+		{ F_UPPER_DEV, F_REASON, F_SAVED_INSTANCE_ID, F_INSTANCE_ID,
+		  F_SAVED_ERRSEQ, F_ERRSEQ, F_ERR }, 7 },
+	[OVL_EV_WB_ERR] = { "overlayfs", "ovl_volatile_wb_err", "wb_err",
+		{ F_DEV, F_UPPER_DEV, F_ERRSEQ, F_CUR_ERRSEQ, F_ERR }, 5 },
+	[OVL_EV_SET_WB_ERR] = { "filemap", "filemap_set_wb_err", "set_wb_err",
+		{ F_S_DEV, F_I_INO, F_ERRSEQ }, 3 },
+};
+
+/* What each refusal reason means and what to do (ovltrace.8 repeats them). */
+static const struct {
+	const char *reason;
+	const char *explain;
+} reasons[] = {
+	{ "missing", "the checkpoint xattr is missing from work/incompat/volatile "
+	  "(left by a kernel without this feature, or removed): nothing proves "
+	  "the upper is intact; discard this upper" },
+	{ "corrupt", "the checkpoint is malformed (wrong size or length): it "
+	  "cannot be trusted; discard this upper" },
+	{ "version", "the checkpoint has a version this kernel does not know "
+	  "(written by a newer kernel?): mount it on that kernel or discard "
+	  "this upper" },
+	{ "boot_id", "the checkpoint is from another boot or another load of "
+	  "the overlay module: unsynced data may have been lost in between; "
+	  "discard this upper" },
+	{ "instance", "the upper filesystem was unmounted and mounted again "
+	  "since the checkpoint: unsynced data may have been dropped; discard "
+	  "this upper" },
+	{ "errseq", "the upper filesystem had a writeback error since the "
+	  "checkpoint: data written through the volatile mount may be lost; "
+	  "discard this upper" },
+	{ "not_volatile", "a volatile upper was mounted without 'volatile': a "
+	  "durable mount cannot vouch for it; mount it volatile again to reuse "
+	  "it, or discard it" },
+};
+
+const char *ovl_reason_explain(const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (!strcmp(reasons[i].reason, reason))
+			return reasons[i].explain;
+	return NULL;
+}
+
+/* The formats of one tep (a recording, or the live kernel). */
+struct ovl_format {
+	struct tep_handle *tep;
+	int id[OVL_EV_NR];		/* -1: the event is not there */
+	struct tep_format_field *field[OVL_EV_NR][F_NR];
+	/* reason value -> name, from the mismatch event's print format */
+	struct { unsigned long long val; const char *name; } sym[32];
+	int nr_sym;
+};
+
+/* One inode of an upper fs whose writeback failed. */
+struct ovl_failed {
+	unsigned long long dev, ino, first_ts, last_ts;
+	unsigned long count;
+};
+
+/* Checkpoints and reuses seen, to know since when a mount's data counts. */
+struct ovl_mark {
+	unsigned long long ts, dev, upper_dev, instance;
+};
+
+struct ovl_decoder {
+	const struct ovltrace_opts *opts;
+	FILE *out;
+	struct ovl_format *fmt;
+	int nr_fmt;
+	struct ovl_failed *failed;
+	size_t nr_failed, max_failed;
+	struct ovl_mark *marks;
+	size_t nr_marks, max_marks;
+	unsigned long long first_ts;
+	bool have_first_ts;
+	unsigned long nr_records;
+	unsigned long count[OVL_EV_NR];
+	unsigned long nr_by_reason[32];
+	const char *reason_name[32];
+	int nr_reasons;
+};
+
+struct ovl_decoder *ovl_decoder_new(const struct ovltrace_opts *opts, FILE *out)
+{
+	struct ovl_decoder *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->opts = opts;
+	d->out = out;
+	return d;
+}
+
+void ovl_decoder_free(struct ovl_decoder *d)
+{
+	if (!d)
+		return;
+	free(d->fmt);
+	free(d->failed);
+	free(d->marks);
+	free(d);
+}
+
+/* The { value, "name" } pairs of the __print_symbolic() in EVENT's format. */
+static void ovl_learn_symbols(struct ovl_format *f, struct tep_event *event)
+{
+	struct tep_print_arg *arg;
+	struct tep_print_flag_sym *sym;
+	char *end;
+
+	for (arg = event->print_fmt.args; arg; arg = arg->next) {
+		if (arg->type != TEP_PRINT_SYMBOL)
+			continue;
+		for (sym = arg->symbol.symbols; sym; sym = sym->next) {
+			unsigned long long val;
+
+			if (f->nr_sym == (int)(sizeof(f->sym) / sizeof(f->sym[0])))
+				return;
+			errno = 0;
+			val = strtoull(sym->value, &end, 0);
+			if (errno || *end)
+				continue;
+			f->sym[f->nr_sym].val = val;
+			f->sym[f->nr_sym].name = sym->str;
+			f->nr_sym++;
+		}
+	}
+}
+
+int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
+{
+	struct ovl_format *f, *fmt;
+	int i, k, nr = 0;
+
+	for (i = 0; i < d->nr_fmt; i++)
+		if (d->fmt[i].tep == tep)
+			return d->fmt[i].id[OVL_EV_CHECKPOINT] >= 0;
+	fmt = realloc(d->fmt, (d->nr_fmt + 1) * sizeof(*fmt));
+	if (!fmt)
+		return ovltrace_fail(-1, "out of memory");
+	d->fmt = fmt;
+	f = &fmt[d->nr_fmt++];
+	memset(f, 0, sizeof(*f));
+	f->tep = tep;
+	for (i = 0; i < OVL_EV_NR; i++) {
+		struct tep_event *event;
+
+		f->id[i] = -1;
+		event = tep_find_event_by_name(tep, descs[i].system, descs[i].name);
+		if (!event)
+			continue;
+		for (k = 0; k < descs[i].nr_fields; k++) {
+			enum ovl_field fi = descs[i].fields[k];
+
+			f->field[i][fi] = tep_find_field(event, field_names[fi]);
+			if (!f->field[i][fi])
+				return ovltrace_fail(-1,
+					"event %s:%s has no field '%s': its format is not the one ovltrace knows",
+					descs[i].system, descs[i].name, field_names[fi]);
+		}
+		f->id[i] = event->id;
+		if (i == OVL_EV_MISMATCH)
+			ovl_learn_symbols(f, event);
+		if (i != OVL_EV_SET_WB_ERR)
+			nr++;
+	}
+	return nr;
+}
+
+void ovl_devname(char *buf, size_t len, unsigned long long dev)
+{
+	snprintf(buf, len, "%llu:%llu", dev >> 20, dev & 0xfffff);
+}
+
+const char *ovl_errname(int err)
+{
+	static char buf[32];
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "errno %d", err);
+	return buf;
+}
+
+static unsigned long long ovl_val(struct ovl_format *f, int kind,
+				  enum ovl_field fi, struct tep_record *rec)
+{
+	unsigned long long val = 0;
+
+	tep_read_number_field(f->field[kind][fi], rec->data, &val);
+	return val;
+}
+
+static const char *ovl_reason_name(struct ovl_format *f, unsigned long long val)
+{
+	int i;
+
+	for (i = 0; i < f->nr_sym; i++)
+		if (f->sym[i].val == val)
+			return f->sym[i].name;
+	return NULL;
+}
+
+static void ovl_count_reason(struct ovl_decoder *d, const char *name)
+{
+	int i;
+
+	for (i = 0; i < d->nr_reasons; i++)
+		if (!strcmp(d->reason_name[i], name))
+			break;
+	if (i == d->nr_reasons) {
+		if (d->nr_reasons == 32)
+			return;
+		d->reason_name[d->nr_reasons++] = name;
+	}
+	d->nr_by_reason[i]++;
+}
+
+static int ovl_add_failed(struct ovl_decoder *d, unsigned long long dev,
+			  unsigned long long ino, unsigned long long ts)
+{
+	struct ovl_failed *fl;
+
+	/* Kept one per event (they are rare: only failures are traced) and
+	 * folded per inode when a refusal lists them. */
+	if (d->nr_failed == d->max_failed) {
+		size_t max = d->max_failed ? 2 * d->max_failed : 64;
+
+		fl = realloc(d->failed, max * sizeof(*fl));
+		if (!fl)
+			return -1;
+		d->failed = fl;
+		d->max_failed = max;
+	}
+	fl = &d->failed[d->nr_failed++];
+	*fl = (struct ovl_failed){ dev, ino, ts, ts, 1 };
+	return 0;
+}
+
+static int ovl_add_mark(struct ovl_decoder *d, unsigned long long ts,
+			unsigned long long dev, unsigned long long upper_dev,
+			unsigned long long instance)
+{
+	if (d->nr_marks == d->max_marks) {
+		size_t max = d->max_marks ? 2 * d->max_marks : 64;
+		struct ovl_mark *m = realloc(d->marks, max * sizeof(*m));
+
+		if (!m)
+			return -1;
+		d->marks = m;
+		d->max_marks = max;
+	}
+	d->marks[d->nr_marks++] = (struct ovl_mark){ ts, dev, upper_dev, instance };
+	return 0;
+}
+
+/*
+ * Since when do writeback failures on UPPER count against a mount: its
+ * latest checkpoint or reuse (matched by overlay DEV, or by upper instance
+ * for a refusal, whose overlay no longer exists). 0: before the recording.
+ */
+static unsigned long long ovl_since(struct ovl_decoder *d, bool by_dev,
+				    unsigned long long dev,
+				    unsigned long long upper,
+				    unsigned long long instance)
+{
+	size_t i = d->nr_marks;
+
+	while (i--) {
+		struct ovl_mark *m = &d->marks[i];
+
+		if (m->upper_dev != upper)
+			continue;
+		if (by_dev ? m->dev == dev : m->instance == instance)
+			return m->ts;
+	}
+	return 0;
+}
+
+static void ovl_ts(char *buf, size_t len, unsigned long long ts)
+{
+	snprintf(buf, len, "%llu.%06llu", ts / 1000000000ULL,
+		 (ts % 1000000000ULL) / 1000);
+}
+
+static int ovl_cmp_failed(const void *a, const void *b)
+{
+	const struct ovl_failed *x = a, *y = b;
+
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+static int ovl_cmp_first(const void *a, const void *b)
+{
+	const struct ovl_failed *x = a, *y = b;
+
+	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+/*
+ * The inodes of UPPER whose writeback failed between SINCE and UNTIL, one
+ * per inode (first failure, last failure, how many), in the order they
+ * first failed: text lines or a JSON array.
+ */
+static int ovl_print_failed(struct ovl_decoder *d, unsigned long long upper,
+			    unsigned long long since, unsigned long long until,
+			    bool recorded)
+{
+	struct ovl_failed *sel;
+	size_t i, n = 0, k = 0;
+	char dev[32], ts[32];
+
+	sel = malloc((d->nr_failed ? d->nr_failed : 1) * sizeof(*sel));
+	if (!sel)
+		return ovltrace_fail(-1, "out of memory");
+	for (i = 0; i < d->nr_failed; i++)
+		if (d->failed[i].dev == upper && d->failed[i].first_ts >= since &&
+		    d->failed[i].first_ts <= until)
+			sel[n++] = d->failed[i];
+	qsort(sel, n, sizeof(*sel), ovl_cmp_failed);
+	for (i = 0; i < n; i++) {
+		if (k && sel[k - 1].ino == sel[i].ino) {
+			sel[k - 1].last_ts = sel[i].first_ts;
+			sel[k - 1].count++;
+		} else {
+			sel[k++] = sel[i];
+		}
+	}
+	qsort(sel, k, sizeof(*sel), ovl_cmp_first);
+
+	ovl_devname(dev, sizeof(dev), upper);
+	if (d->opts->json)
+		fputc('[', d->out);
+	for (i = 0; i < k; i++) {
+		struct ovl_failed *fl = &sel[i];
+
+		if (d->opts->json) {
+			fprintf(d->out,
+				"%s{\"ino\":%llu,\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,\"failures\":%lu}",
+				i ? "," : "", fl->ino, fl->first_ts,
+				fl->last_ts, fl->count);
+			continue;
+		}
+		ovl_ts(ts, sizeof(ts), fl->first_ts);
+		fprintf(d->out,
+			"%17s lost data: inode %llu (0x%llx) on %s, writeback failed at %s",
+			"", fl->ino, fl->ino, dev, ts);
+		if (fl->count > 1) {
+			ovl_ts(ts, sizeof(ts), fl->last_ts);
+			fprintf(d->out, " (%lu times, last at %s)", fl->count, ts);
+		}
+		fputc('\n', d->out);
+	}
+	if (d->opts->json) {
+		fputc(']', d->out);
+	} else if (k) {
+		fprintf(d->out,
+			"%17s (paths: find <mount point of %s> -xdev -inum INODE)\n",
+			"", dev);
+	} else if (recorded) {
+		fprintf(d->out,
+			"%17s no inode of %s failed writeback in the trace since the checkpoint\n",
+			"", dev);
+	} else {
+		fprintf(d->out,
+			"%17s (the trace has no filemap:filemap_set_wb_err events: trace with -e filemap to see which files lost data)\n",
+			"");
+	}
+	free(sel);
+	return 0;
+}
+
+static void ovl_line_begin(struct ovl_decoder *d, struct json *j,
+			   struct tep_record *rec, int kind)
+{
+	char ts[32];
+
+	ovl_ts(ts, sizeof(ts), rec->ts);
+	if (d->opts->json) {
+		json_begin(j, d->out);
+		json_str(j, "ts", ts);
+		json_u64(j, "ts_ns", rec->ts);
+		json_i64(j, "cpu", rec->cpu);
+		json_str(j, "event", descs[kind].label);
+		return;
+	}
+	fprintf(d->out, "%16s %-10s ", ts, kind == OVL_EV_MISMATCH ? "refused" :
+		descs[kind].label);
+}
+
+static int ovl_decode(struct ovl_decoder *d, struct ovl_format *f, int kind,
+		      struct tep_record *rec)
+{
+	unsigned long long dev = 0, upper, inst = 0, saved_inst, errseq;
+	unsigned long long saved_errseq, cur_errseq, reason_val, since;
+	char devs[32], uppers[32], explain[512];
+	const char *reason = NULL, *why;
+	struct json j;
+	int err = 0;
+
+	upper = ovl_val(f, kind, F_UPPER_DEV, rec);
+	ovl_devname(uppers, sizeof(uppers), upper);
+	errseq = ovl_val(f, kind, F_ERRSEQ, rec);
+	if (kind != OVL_EV_MISMATCH) {
+		dev = ovl_val(f, kind, F_DEV, rec);
+		ovl_devname(devs, sizeof(devs), dev);
+	}
+	if (kind == OVL_EV_CHECKPOINT || kind == OVL_EV_REUSE) {
+		inst = ovl_val(f, kind, F_UPPER_INSTANCE_ID, rec);
+		if (ovl_add_mark(d, rec->ts, dev, upper, inst))
+			return ovltrace_fail(-1, "out of memory");
+	}
+	if (kind == OVL_EV_MISMATCH || kind == OVL_EV_WB_ERR)
+		err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+
+	ovl_line_begin(d, &j, rec, kind);
+	switch (kind) {
+	case OVL_EV_CHECKPOINT:
+		snprintf(explain, sizeof(explain),
+			 "volatile overlay %s on upper %s checkpointed (upper instance %llu, errseq 0x%08llx): "
+			 "it can be mounted again without a sync in this boot while the upper stays mounted and error-free",
+			 devs, uppers, inst, errseq);
+		break;
+	case OVL_EV_REUSE:
+		snprintf(explain, sizeof(explain),
+			 "volatile overlay %s reused its upper on %s without a sync: the checkpoint held "
+			 "(same boot, upper instance %llu, no writeback error since errseq 0x%08llx)",
+			 devs, uppers, inst, errseq);
+		break;
+	case OVL_EV_WB_ERR:
+		cur_errseq = ovl_val(f, kind, F_CUR_ERRSEQ, rec);
+		snprintf(explain, sizeof(explain),
+			 "volatile overlay %s: writeback to its upper %s failed (%s; errseq 0x%08llx, now 0x%08llx): "
+			 "data written through this mount may be lost and it will not be reused; "
+			 "after unmounting, discard the upper",
+			 devs, uppers, ovl_errname(err), errseq, cur_errseq);
+		break;
+	default: /* OVL_EV_MISMATCH */
+		reason_val = ovl_val(f, kind, F_REASON, rec);
+		reason = ovl_reason_name(f, reason_val);
+		saved_inst = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
+		inst = ovl_val(f, kind, F_INSTANCE_ID, rec);
+		saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
+		why = reason ? ovl_reason_explain(reason) : NULL;
+		if (!why)
+			why = "a reason this version of ovltrace does not know; discard this upper";
+		if (reason && !strcmp(reason, "instance"))
+			snprintf(explain, sizeof(explain),
+				 "volatile upper on %s refused (instance %llu, now %llu): %s",
+				 uppers, saved_inst, inst, why);
+		else if (reason && !strcmp(reason, "errseq"))
+			snprintf(explain, sizeof(explain),
+				 "volatile upper on %s refused (errseq 0x%08llx, now 0x%08llx): %s",
+				 uppers, saved_errseq, errseq, why);
+		else
+			snprintf(explain, sizeof(explain),
+				 "volatile upper on %s refused (%s): %s", uppers,
+				 reason ? reason : "unknown", why);
+		ovl_count_reason(d, reason ? reason : "unknown");
+		if (d->opts->json) {
+			json_str(&j, "upper_dev", uppers);
+			if (reason)
+				json_str(&j, "reason", reason);
+			else
+				json_null(&j, "reason");
+			json_u64(&j, "reason_code", reason_val);
+			json_u64(&j, "saved_instance_id", saved_inst);
+			json_u64(&j, "instance_id", inst);
+			snprintf(devs, sizeof(devs), "0x%08llx", saved_errseq);
+			json_str(&j, "saved_errseq", devs);
+			snprintf(devs, sizeof(devs), "0x%08llx", errseq);
+			json_str(&j, "errseq", devs);
+			json_i64(&j, "err", err);
+			json_str(&j, "err_name", ovl_errname(err));
+		}
+		break;
+	}
+
+	if (d->opts->json && kind != OVL_EV_MISMATCH) {
+		json_str(&j, "dev", devs);
+		json_str(&j, "upper_dev", uppers);
+		if (kind != OVL_EV_WB_ERR) {
+			json_u64(&j, "upper_instance_id", inst);
+		}
+		snprintf(devs, sizeof(devs), "0x%08llx", errseq);
+		json_str(&j, "errseq", devs);
+		if (kind == OVL_EV_WB_ERR) {
+			snprintf(devs, sizeof(devs), "0x%08llx",
+				 ovl_val(f, kind, F_CUR_ERRSEQ, rec));
+			json_str(&j, "cur_errseq", devs);
+			json_i64(&j, "err", err);
+			json_str(&j, "err_name", ovl_errname(err));
+		}
+	}
+	if (d->opts->json)
+		json_str(&j, "explanation", explain);
+	else
+		fprintf(d->out, "%s\n", explain);
+
+	/* Which files lost data: writeback failures on the upper since the
+	 * mount's checkpoint (or since the recording began). */
+	if (kind == OVL_EV_WB_ERR ||
+	    (kind == OVL_EV_MISMATCH && reason && !strcmp(reason, "errseq"))) {
+		if (kind == OVL_EV_WB_ERR)
+			since = ovl_since(d, true, dev, upper, 0);
+		else
+			since = ovl_since(d, false, 0, upper,
+					  ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec));
+		if (d->opts->json) {
+			json_bool(&j, "wb_failures_traced",
+				  f->id[OVL_EV_SET_WB_ERR] >= 0);
+			json_key(&j, "lost_files");
+		}
+		if (ovl_print_failed(d, upper, since, rec->ts,
+				     f->id[OVL_EV_SET_WB_ERR] >= 0))
+			return -1;
+	}
+	if (d->opts->json)
+		json_end(&j);
+	return 0;
+}
+
+int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
+		       struct tep_record *rec)
+{
+	struct ovl_format *f = NULL;
+	int i, type, kind;
+
+	d->nr_records++;
+	for (i = 0; i < d->nr_fmt; i++) {
+		if (d->fmt[i].tep == tep) {
+			f = &d->fmt[i];
+			break;
+		}
+	}
+	if (!f)
+		return 0;
+	type = tep_data_type(tep, rec);
+	for (kind = 0; kind < OVL_EV_NR; kind++)
+		if (f->id[kind] == type)
+			break;
+	if (kind == OVL_EV_NR)
+		return 0;
+	if (!d->have_first_ts) {
+		d->first_ts = rec->ts;
+		d->have_first_ts = true;
+	}
+	d->count[kind]++;
+	if (kind == OVL_EV_SET_WB_ERR) {
+		if (ovl_add_failed(d, ovl_val(f, kind, F_S_DEV, rec),
+				   ovl_val(f, kind, F_I_INO, rec), rec->ts))
+			return ovltrace_fail(-1, "out of memory");
+		return 0;
+	}
+	if (ovl_decode(d, f, kind, rec))
+		return -1;
+	if (fflush(d->out) == EOF || ferror(d->out))
+		return -1;
+	return 0;
+}
+
+unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)
+{
+	return d->count[OVL_EV_CHECKPOINT] + d->count[OVL_EV_REUSE] +
+		d->count[OVL_EV_MISMATCH] + d->count[OVL_EV_WB_ERR];
+}
+
+int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
+{
+	struct json j;
+	int i;
+
+	if (d->opts->json) {
+		json_begin(&j, d->out);
+		json_str(&j, "event", "summary");
+		json_str(&j, "source", source);
+		json_u64(&j, "records", d->nr_records);
+		json_u64(&j, "events", ovl_decoder_nr_events(d));
+		json_u64(&j, "checkpoints", d->count[OVL_EV_CHECKPOINT]);
+		json_u64(&j, "reuses", d->count[OVL_EV_REUSE]);
+		json_u64(&j, "refusals", d->count[OVL_EV_MISMATCH]);
+		json_u64(&j, "wb_errors", d->count[OVL_EV_WB_ERR]);
+		json_u64(&j, "wb_failures", d->count[OVL_EV_SET_WB_ERR]);
+				json_key(&j, "refusals_by_reason");
+		fputc('{', d->out);
+		for (i = 0; i < d->nr_reasons; i++) {
+			fprintf(d->out, "%s", i ? "," : "");
+			json_write_string(d->out, d->reason_name[i]);
+			fprintf(d->out, ":%lu", d->nr_by_reason[i]);
+		}
+		fputc('}', d->out);
+		json_end(&j);
+	} else {
+		fprintf(d->out,
+			"summary: %lu overlayfs events in %lu records of %s: checkpoint %lu, reuse %lu, refused %lu",
+			ovl_decoder_nr_events(d), d->nr_records, source,
+			d->count[OVL_EV_CHECKPOINT], d->count[OVL_EV_REUSE],
+			d->count[OVL_EV_MISMATCH]);
+		for (i = 0; i < d->nr_reasons; i++)
+			fprintf(d->out, "%s%s %lu", i ? ", " : " (",
+				d->reason_name[i], d->nr_by_reason[i]);
+		fprintf(d->out, "%s, wb_err %lu",
+			d->nr_reasons ? ")" : "", d->count[OVL_EV_WB_ERR]);
+		if (d->nr_failed)
+			fprintf(d->out, "; %lu inode writeback failures traced",
+				d->count[OVL_EV_SET_WB_ERR]);
+		fputc('\n', d->out);
+	}
+	if (fflush(d->out) == EOF || ferror(d->out))
+		return -1;
+	return 0;
+}

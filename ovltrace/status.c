@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovltrace status: one row per overlay from /sys/fs/overlay/<maj:min>/,
+ * joined with its mount points in /proc/self/mountinfo. PATHs select the
+ * overlays holding them through FS_IOC_GETFSSYSFSPATH.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "ovltrace.h"
+
+#ifndef FS_IOC_GETFSSYSFSPATH
+/* Linux 6.10 uapi, for older installed headers */
+struct fs_sysfs_path {
+	__u8 len;
+	__u8 name[128];
+};
+#define FS_IOC_GETFSSYSFSPATH _IOR(0x15, 1, struct fs_sysfs_path)
+#endif
+
+#define OVL_SYSFS "/sys/fs/overlay"
+
+/* One line of /proc/self/mountinfo that matters here. */
+struct mnt {
+	unsigned int major, minor;
+	char *fstype;
+	char *point;
+};
+
+struct ovl_row {
+	char id[32];
+	unsigned int major, minor;
+	char fsync_mode[16];
+	char upper_dev[32];
+	unsigned long long instance_id, upper_instance_id;
+	char errseq[16];
+	int wb_err, reusable, reused;
+};
+
+struct status {
+	const struct ovltrace_opts *opts;
+	struct mnt *mnts;
+	size_t nr_mnts;
+	struct ovl_row *rows;
+	size_t nr_rows;
+};
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 4;
+		} else {
+			*d++ = *s++;
+		}
+	}
+	*d = '\0';
+}
+
+static int read_mountinfo(struct status *st)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *sep, *point, *fstype, *save;
+	size_t cap = 0, max = 0;
+	unsigned int ma, mi;
+	int ret = 0;
+
+	if (!f)
+		return ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
+				     strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE SOURCE SUPER */
+		if (sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		strtok_r(line, " ", &save);
+		strtok_r(NULL, " ", &save);
+		strtok_r(NULL, " ", &save);
+		strtok_r(NULL, " ", &save);
+		point = strtok_r(NULL, " ", &save);
+		fstype = strtok_r(sep + 3, " ", &save);
+		if (!point || !fstype)
+			continue;
+		if (st->nr_mnts == max) {
+			struct mnt *m;
+
+			max = max ? 2 * max : 64;
+			m = realloc(st->mnts, max * sizeof(*m));
+			if (!m) {
+				ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
+				break;
+			}
+			st->mnts = m;
+		}
+		unescape(point);
+		st->mnts[st->nr_mnts].major = ma;
+		st->mnts[st->nr_mnts].minor = mi;
+		st->mnts[st->nr_mnts].fstype = strdup(fstype);
+		st->mnts[st->nr_mnts].point = strdup(point);
+		if (!st->mnts[st->nr_mnts].fstype || !st->mnts[st->nr_mnts].point) {
+			free(st->mnts[st->nr_mnts].fstype);
+			free(st->mnts[st->nr_mnts].point);
+			ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
+			break;
+		}
+		st->nr_mnts++;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* One attribute's value without its newline; -1 when it cannot be read. */
+static int read_attr(const char *id, const char *name, char *buf, size_t len)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), OVL_SYSFS "/%s/%s", id, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Fill ROW from /sys/fs/overlay/ID; -1 when the overlay went away. */
+static int read_row(const char *id, struct ovl_row *row)
+{
+	char buf[64];
+
+	memset(row, 0, sizeof(*row));
+	if (sscanf(id, "%u:%u", &row->major, &row->minor) != 2)
+		return -1;
+	snprintf(row->id, sizeof(row->id), "%s", id);
+	if (read_attr(id, "fsync_mode", row->fsync_mode, sizeof(row->fsync_mode)) ||
+	    read_attr(id, "upper_dev", row->upper_dev, sizeof(row->upper_dev)) ||
+	    read_attr(id, "errseq", row->errseq, sizeof(row->errseq)))
+		return -1;
+	if (read_attr(id, "instance_id", buf, sizeof(buf)))
+		return -1;
+	row->instance_id = strtoull(buf, NULL, 10);
+	if (read_attr(id, "upper_instance_id", buf, sizeof(buf)))
+		return -1;
+	row->upper_instance_id = strtoull(buf, NULL, 10);
+	if (read_attr(id, "wb_err", buf, sizeof(buf)))
+		return -1;
+	row->wb_err = atoi(buf);
+	if (read_attr(id, "reusable", buf, sizeof(buf)))
+		return -1;
+	row->reusable = atoi(buf);
+	if (read_attr(id, "reused", buf, sizeof(buf)))
+		return -1;
+	row->reused = atoi(buf);
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct ovl_row *x = a, *y = b;
+
+	if (x->major != y->major)
+		return x->major < y->major ? -1 : 1;
+	return x->minor < y->minor ? -1 : x->minor > y->minor;
+}
+
+static int add_row(struct status *st, const char *id)
+{
+	struct ovl_row row, *rows;
+	size_t i;
+
+	for (i = 0; i < st->nr_rows; i++)
+		if (!strcmp(st->rows[i].id, id))
+			return 0;
+	if (read_row(id, &row))
+		return 0;	/* unmounted while we looked */
+	rows = realloc(st->rows, (st->nr_rows + 1) * sizeof(*rows));
+	if (!rows)
+		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
+	st->rows = rows;
+	st->rows[st->nr_rows++] = row;
+	return 0;
+}
+
+static int read_all_rows(struct status *st)
+{
+	struct dirent *de;
+	DIR *dir = opendir(OVL_SYSFS);
+	int ret = 0;
+
+	if (!dir)
+		return ovltrace_fail(OVLTRACE_ERR, "cannot read " OVL_SYSFS ": %s",
+				     strerror(errno));
+	while ((de = readdir(dir)) && !ret) {
+		unsigned int ma, mi;
+
+		if (sscanf(de->d_name, "%u:%u", &ma, &mi) == 2)
+			ret = add_row(st, de->d_name);
+	}
+	closedir(dir);
+	return ret;
+}
+
+static const struct mnt *find_mnt(const struct status *st, unsigned int ma,
+				  unsigned int mi, size_t *from)
+{
+	size_t i;
+
+	for (i = *from; i < st->nr_mnts; i++) {
+		if (st->mnts[i].major == ma && st->mnts[i].minor == mi) {
+			*from = i + 1;
+			return &st->mnts[i];
+		}
+	}
+	return NULL;
+}
+
+/* The row for the overlay holding PATH. */
+static int add_path(struct status *st, const char *path)
+{
+	struct fs_sysfs_path sp = { 0 };
+	const struct mnt *m;
+	struct stat sb;
+	size_t from = 0;
+	char id[130];
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return ovltrace_fail(err == EACCES || err == EPERM ? OVLTRACE_PERM :
+				     OVLTRACE_NOT_OVERLAY,
+				     "cannot open %s: %s%s", path, strerror(err),
+				     err == EACCES ? " (ovltrace needs read permission on the PATH)" : "");
+	}
+	if (fstat(fd, &sb)) {
+		err = errno;
+		close(fd);
+		return ovltrace_fail(OVLTRACE_ERR, "%s: %s", path, strerror(err));
+	}
+	m = find_mnt(st, major(sb.st_dev), minor(sb.st_dev), &from);
+	if (ioctl(fd, FS_IOC_GETFSSYSFSPATH, &sp) < 0) {
+		err = errno;
+		close(fd);
+		if (m && !strcmp(m->fstype, "overlay"))
+			return ovltrace_fail(OVLTRACE_NO_SERIES,
+				"%s is on overlay %u:%u but FS_IOC_GETFSSYSFSPATH failed (%s): this kernel lacks the reusable volatile series",
+				path, m->major, m->minor, strerror(err));
+		return ovltrace_fail(OVLTRACE_NOT_OVERLAY, "%s is not on an overlay (it is on %s)",
+				     path, m ? m->fstype : "an unknown filesystem");
+	}
+	close(fd);
+	snprintf(id, sizeof(id), "%.*s", sp.len, sp.name);
+	if (strncmp(id, "overlay/", 8))
+		return ovltrace_fail(OVLTRACE_NOT_OVERLAY, "%s is not on an overlay (it is on %s, %s)",
+				     path, m ? m->fstype : "?", id);
+	if (add_row(st, id + 8))
+		return OVLTRACE_ERR;
+	return 0;
+}
+
+static void print_json(const struct status *st, const struct ovl_row *r)
+{
+	const struct mnt *m;
+	struct json j;
+	size_t from = 0;
+	bool any = false;
+
+	json_begin(&j, stdout);
+	json_str(&j, "id", r->id);
+	m = find_mnt(st, r->major, r->minor, &from);
+	if (m)
+		json_str(&j, "mountpoint", m->point);
+	else
+		json_null(&j, "mountpoint");
+	json_key(&j, "mountpoints");
+	putchar('[');
+	from = 0;
+	while ((m = find_mnt(st, r->major, r->minor, &from))) {
+		if (any)
+			putchar(',');
+		json_write_string(stdout, m->point);
+		any = true;
+	}
+	putchar(']');
+	json_str(&j, "fsync_mode", r->fsync_mode);
+	if (r->upper_dev[0])
+		json_str(&j, "upper_dev", r->upper_dev);
+	else
+		json_null(&j, "upper_dev");
+	json_u64(&j, "upper_instance_id", r->upper_instance_id);
+	json_u64(&j, "instance_id", r->instance_id);
+	json_str(&j, "errseq", r->errseq);
+	json_bool(&j, "reusable", r->reusable);
+	json_bool(&j, "reused", r->reused);
+	json_i64(&j, "wb_err", r->wb_err);
+	if (r->wb_err)
+		json_str(&j, "wb_err_name", ovl_errname(r->wb_err));
+	else
+		json_null(&j, "wb_err_name");
+	json_end(&j);
+}
+
+static const char *yes_no(const struct ovl_row *r, int val)
+{
+	if (strcmp(r->fsync_mode, "volatile"))
+		return "-";
+	return val ? "yes" : "no";
+}
+
+static void print_table(const struct status *st)
+{
+	const struct mnt *m;
+	size_t i, from, w = strlen("MOUNT POINT");
+
+	for (i = 0; i < st->nr_rows; i++) {
+		from = 0;
+		m = find_mnt(st, st->rows[i].major, st->rows[i].minor, &from);
+		if (m && strlen(m->point) > w)
+			w = strlen(m->point);
+	}
+	printf("%-*s  %-9s %-8s %-8s %-8s %-6s %s\n", (int)w, "MOUNT POINT",
+	       "ID", "FSYNC", "UPPER", "REUSABLE", "REUSED", "WB_ERR");
+	for (i = 0; i < st->nr_rows; i++) {
+		const struct ovl_row *r = &st->rows[i];
+		char wb[32];
+
+		from = 0;
+		m = find_mnt(st, r->major, r->minor, &from);
+		if (r->wb_err)
+			snprintf(wb, sizeof(wb), "%d (%s)", r->wb_err, ovl_errname(r->wb_err));
+		else
+			snprintf(wb, sizeof(wb), "0");
+		printf("%-*s  %-9s %-8s %-8s %-8s %-6s %s\n", (int)w,
+		       m ? m->point : "(other mount namespace)", r->id,
+		       r->fsync_mode, r->upper_dev[0] ? r->upper_dev : "-",
+		       yes_no(r, r->reusable), yes_no(r, r->reused), wb);
+	}
+	/* What the rows mean for the ones that need action. */
+	for (i = 0; i < st->nr_rows; i++) {
+		const struct ovl_row *r = &st->rows[i];
+
+		if (strcmp(r->fsync_mode, "volatile") || r->reusable)
+			continue;
+		if (r->wb_err)
+			printf("%s: writeback to the upper %s failed (%s): data written through this mount may be lost and its upper will be refused; after unmounting, discard it\n",
+			       r->id, r->upper_dev, ovl_errname(r->wb_err));
+		else
+			printf("%s: its upper %s would be refused at the next mount; after unmounting, discard it\n",
+			       r->id, r->upper_dev);
+	}
+}
+
+static bool fs_known(const char *name)
+{
+	FILE *f = fopen("/proc/filesystems", "re");
+	char line[128];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(line + strcspn(line, "\t") + 1, name);
+	}
+	fclose(f);
+	return found;
+}
+
+int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
+{
+	struct status st = { .opts = opts };
+	int ret = 0, i, r;
+	size_t k;
+
+	if (access(OVL_SYSFS, F_OK)) {
+		if (!fs_known("overlay"))
+			return ovltrace_fail(OVLTRACE_NO_SERIES,
+				"no " OVL_SYSFS ": the overlay filesystem is not loaded (modprobe overlay), so there is no overlay mount");
+		return ovltrace_fail(OVLTRACE_NO_SERIES,
+			"no " OVL_SYSFS " although overlayfs is loaded: this kernel lacks the reusable volatile series");
+	}
+	ret = read_mountinfo(&st);
+	if (!ret && !nr)
+		ret = read_all_rows(&st);
+	for (i = 0; ret != OVLTRACE_ERR && i < nr; i++) {
+		/* Report every PATH; the last error decides the status. */
+		r = add_path(&st, paths[i]);
+		if (r == OVLTRACE_ERR)
+			ret = r;
+		else if (r)
+			ret = ret ? ret : r;
+	}
+	if (ret != OVLTRACE_ERR) {
+		qsort(st.rows, st.nr_rows, sizeof(*st.rows), cmp_rows);
+		if (opts->json) {
+			for (k = 0; k < st.nr_rows; k++)
+				print_json(&st, &st.rows[k]);
+		} else if (st.nr_rows) {
+			print_table(&st);
+		} else if (!nr) {
+			printf("no overlay mounts\n");
+		}
+		if (fflush(stdout) == EOF || ferror(stdout))
+			ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+	}
+	for (k = 0; k < st.nr_mnts; k++) {
+		free(st.mnts[k].fstype);
+		free(st.mnts[k].point);
+	}
+	free(st.mnts);
+	free(st.rows);
+	return ret;
+}

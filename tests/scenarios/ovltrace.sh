@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# ovltrace end to end on the patched kernel: while the reuse issue's fault
+# sequence runs (ovltrace/tests/faults.sh, recorded by trace-cmd), `ovltrace
+# watch` follows live; `ovltrace report` of the recording must name each
+# refusal's reason and the inodes whose writeback failed, and watch must
+# have seen the same events. `ovltrace status` must agree with sysfs and
+# mountinfo. The error paths that need a real kernel: tracefs not mounted,
+# not root, overlay module not loaded.
+# vm: --disk 256M -m 3072
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+ovltrace=$top/build/ovltrace/ovltrace
+T=/sys/kernel/tracing
+rec=/tmp/rec
+modprobe overlay
+mountpoint -q "$T" || mount -t tracefs nodev "$T"
+
+# --- watch + report over the fault sequence
+"$ovltrace" --json watch >/tmp/watch.json 2>/tmp/watch.err &
+watcher=$!
+for _ in $(seq 50); do
+	ls -d "$T/instances/ovltrace-$watcher" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+check "watch made its private tracefs instance ovltrace-PID" [ -d "$T/instances/ovltrace-$watcher" ]
+FAULTS_BEFORE_STOP='"$ovltrace" status "$m" >/tmp/status-wb.txt; "$ovltrace" --json status "$m" >/tmp/status-wb.json' \
+	ovltrace="$ovltrace" bash "$top/ovltrace/tests/faults.sh" "$rec" >/tmp/faults.log 2>&1
+check "the fault sequence ran and trace-cmd recorded it" [ $? = 0 ] && [ -s "$rec/trace.dat" ] ||
+	sed 's/^/#   /' /tmp/faults.log
+sleep 1
+kill -INT "$watcher"
+wait "$watcher"
+check "watch exits 0 on SIGINT" [ $? = 0 ]
+check "watch removed its tracefs instance" [ ! -e "$T/instances/ovltrace-$watcher" ]
+sed 's/^/#   watch: /' /tmp/watch.err
+
+"$ovltrace" --json report "$rec/trace.dat" >/tmp/report.json 2>/tmp/report.err
+check "report exits 0" [ $? = 0 ] || sed 's/^/#   /' /tmp/report.err
+"$ovltrace" report "$rec/trace.dat" >/tmp/report.txt
+grep -E 'refused|wb_err|lost data' /tmp/report.txt | cut -c 1-150 | sed 's/^/#   /'
+
+# The facts faults.sh knows against what ovltrace decoded.
+tap_lines < <(python3 - "$rec/expect" /tmp/report.json /tmp/watch.json <<'PY'
+import json, sys
+expect = {}
+refused = []
+for line in open(sys.argv[1]):
+    k, *v = line.split()
+    if k == "refused":
+        refused.append(v[0])
+    else:
+        expect[k] = v
+def load(path):
+    return [json.loads(l) for l in open(path)]
+report, watch = load(sys.argv[2]), load(sys.argv[3])
+def ok(cond, what):
+    print(("ok" if cond else "not ok"), f"- {what}")
+ev = [o for o in report if o["event"] != "summary"]
+mism = [o for o in ev if o["event"] == "mismatch"]
+ok([o["reason"] for o in mism] == refused,
+   f"report names every refusal's reason in order: {[o['reason'] for o in mism]}")
+ok(all(o["upper_dev"] == expect["upper_dev"][0] for o in mism),
+   f"every refusal names the upper {expect['upper_dev'][0]}")
+ok(all("discard" in o["explanation"] or "mount it" in o["explanation"] for o in mism),
+   "every refusal's explanation says what to do")
+es = [o for o in mism if o["reason"] == "errseq"][0]
+lost = {f["ino"] for f in es["lost_files"]}
+want = {int(i) for i in expect["lost_errseq"]}
+ok(want <= lost, f"errseq refusal lists the inodes that lost data {sorted(want)} (listed {len(lost)})")
+wb = [o for o in ev if o["event"] == "wb_err"]
+ok(len(wb) == 1 and wb[0]["dev"] == expect["wb_err_dev"][0] and wb[0]["err_name"] == "EIO",
+   "one wb_err event, for the mount that saw it, EIO")
+lost = {f["ino"] for f in wb[0]["lost_files"]} if wb else set()
+want = {int(i) for i in expect["lost_wb_err"]}
+ok(want <= lost, f"wb_err lists the files written through the failing mount {sorted(want)}")
+ok(not ({int(i) for i in expect["lost_errseq"]} & lost),
+   "wb_err does not list failures from before its checkpoint")
+ok(sum(o["event"] == "checkpoint" for o in ev) >= 9 and sum(o["event"] == "reuse" for o in ev) == 1,
+   "report has the checkpoints and the reuse")
+key = lambda o: (o["event"], o.get("reason"), o.get("dev"), o.get("upper_dev"), o.get("errseq"),
+                 o.get("upper_instance_id"), o.get("saved_instance_id"), o.get("instance_id"))
+wev = [o for o in watch if o["event"] != "summary"]
+ok(list(map(key, wev)) == list(map(key, ev)),
+   f"watch saw the same {len(ev)} events live as the recording ({len(wev)})")
+ok(watch and watch[-1]["event"] == "summary", "watch ends with its summary")
+wes = [o for o in wev if o.get("reason") == "errseq"]
+ok(wes and {f["ino"] for f in wes[0]["lost_files"]} >= {int(i) for i in expect["lost_errseq"]},
+   "watch lists the lost inodes live too")
+PY
+)
+
+# --- status while the failing mount was up (from the FAULTS_BEFORE_STOP hook)
+sed 's/^/#   /' /tmp/status-wb.txt
+check "status PATH on the failed mount: reusable no, wb_err -5 (EIO)" \
+	grep -qE '^/tmp/faults-merged +0:[0-9]+ +volatile +253:0 +no +no +-5 \(EIO\)' /tmp/status-wb.txt
+check "status says to discard it" grep -q 'discard it' /tmp/status-wb.txt
+
+# --- status against sysfs and mountinfo: four kinds of overlay at once
+mkdir -p /tmp/s && mount -t tmpfs tmpfs /tmp/s
+mkdir -p /tmp/s/{l,l2,u1,w1,u2,w2,u3,w3} /tmp/s/m{1,2,3,4} "/tmp/s/with space"
+ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u1,workdir=/tmp/s/w1,volatile" /tmp/s/m1 >/dev/null
+ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u2,workdir=/tmp/s/w2" /tmp/s/m2 >/dev/null
+ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u3,workdir=/tmp/s/w3,fsync=strict" "/tmp/s/with space" >/dev/null
+ovl-mount "lowerdir=/tmp/s/l:/tmp/s/l2" /tmp/s/m4 >/dev/null
+"$ovltrace" status >/tmp/status.txt
+rc=$?
+"$ovltrace" --json status >/tmp/status.json
+sed 's/^/#   /' /tmp/status.txt
+check "status exits 0" [ "$rc" = 0 ]
+tap_lines < <(python3 - /tmp/status.json <<'PY'
+import json, os, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+mi = {}
+for line in open("/proc/self/mountinfo"):
+    f = line.split()
+    fstype = f[f.index("-") + 1]
+    if fstype == "overlay":
+        mi.setdefault(f[2], []).append(f[4].replace("\\040", " "))
+sysfs = sorted(d for d in os.listdir("/sys/fs/overlay") if ":" in d)
+def attr(i, a):
+    return open(f"/sys/fs/overlay/{i}/{a}").read().strip()
+def ok(c, w):
+    print(("ok" if c else "not ok"), "-", w)
+ok(sorted(r["id"] for r in rows) == sysfs, f"--json status: one row per /sys/fs/overlay entry {sysfs}")
+good = all(r["mountpoints"] == mi.get(r["id"], []) and r["fsync_mode"] == attr(r["id"], "fsync_mode")
+           and (r["upper_dev"] or "") == attr(r["id"], "upper_dev")
+           and r["reusable"] == (attr(r["id"], "reusable") == "1")
+           and r["reused"] == (attr(r["id"], "reused") == "1")
+           and r["wb_err"] == int(attr(r["id"], "wb_err"))
+           and r["upper_instance_id"] == int(attr(r["id"], "upper_instance_id"))
+           and r["errseq"] == attr(r["id"], "errseq")
+           for r in rows)
+ok(good, "--json status agrees with sysfs and mountinfo on every field")
+modes = {r["mountpoint"]: (r["fsync_mode"], r["upper_dev"]) for r in rows}
+ok(modes.get("/tmp/s/m1", ("",))[0] == "volatile" and modes.get("/tmp/s/m2", ("",))[0] == "auto"
+   and modes.get("/tmp/s/with space", ("",))[0] == "strict" and modes.get("/tmp/s/m4") == ("auto", None),
+   "volatile, auto, strict (mount point with a space) and lower-only rows")
+PY
+)
+id1=$(stat -c '%Hd:%Ld' /tmp/s/m1)
+"$ovltrace" status /tmp/s/m1/. "/tmp/s/with space" >/tmp/status-paths.txt
+check "status PATH...: exit 0" [ $? = 0 ]
+check "status PATH...: only the overlays holding them" \
+	[ "$(grep -c '^/tmp/s/' /tmp/status-paths.txt)" = 2 ] &&
+	grep -q "^/tmp/s/m1 .*$id1 .*volatile .*yes .*no .*0\$" /tmp/status-paths.txt &&
+	grep -q '^/tmp/s/with space .*strict' /tmp/status-paths.txt
+echo data >/tmp/s/m1/file
+check "status FILE inside an overlay finds its overlay" \
+	[ "$("$ovltrace" --json status /tmp/s/m1/file | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" = "$id1" ]
+"$ovltrace" status /tmp/s/l 2>/tmp/err.txt
+rc=$?
+check "status PATH not on an overlay: exit 8, says so" [ "$rc" = 8 ] && grep -q 'not on an overlay (it is on tmpfs)' /tmp/err.txt
+
+# --- valgrind on status (report is covered on the host)
+if command -v valgrind >/dev/null; then
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+		"$ovltrace" --json status >/dev/null 2>/tmp/vg.txt
+	check "valgrind --leak-check=full: status clean" [ $? = 0 ] || sed 's/^/#   /' /tmp/vg.txt
+fi
+
+# --- error paths on a real kernel
+setpriv --reuid=65534 --regid=65534 --clear-groups "$ovltrace" watch --duration 1 2>/tmp/err.txt
+rc=$?
+check "watch as nobody: exit 4, says root is needed" [ "$rc" = 4 ] && grep -q 'needs root' /tmp/err.txt
+setpriv --reuid=65534 --regid=65534 --clear-groups "$ovltrace" status >/dev/null
+check "status works unprivileged" [ $? = 0 ]
+umount /tmp/s/m1 /tmp/s/m2 "/tmp/s/with space" /tmp/s/m4
+umount "$T"
+"$ovltrace" watch --duration 1 2>/tmp/err.txt
+rc=$?
+check "watch without tracefs: exit 3, says how to mount it" \
+	[ "$rc" = 3 ] && grep -q 'mount -t tracefs nodev /sys/kernel/tracing' /tmp/err.txt
+mount -t tracefs nodev "$T"
+modprobe -r overlay
+"$ovltrace" watch --duration 1 2>/tmp/err.txt
+rc=$?
+check "watch without the overlay module: exit 5, says to load it" [ "$rc" = 5 ] && grep -q 'modprobe overlay' /tmp/err.txt
+"$ovltrace" status 2>/tmp/err.txt
+rc=$?
+check "status without the overlay module: exit 5" [ "$rc" = 5 ] && grep -q 'modprobe overlay' /tmp/err.txt
+modprobe overlay
+check "no ovltrace instance left behind" [ -z "$(ls "$T/instances" | grep ovltrace)" ]
+tap_done
