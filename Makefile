@@ -6,9 +6,9 @@
 FLAVOUR ?= debug
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest check demo series-check clean help
+.PHONY: all deps tree export kernel kselftest ovltrace check demo series-check clean help
 
-all: kernel
+all: kernel ovltrace
 
 help:
 	@sed -n 's/^## //p' $(MAKEFILE_LIST)
@@ -34,6 +34,10 @@ kernel: deps
 kselftest: kernel
 	@$(S)/kselftest $(FLAVOUR)
 
+## ovltrace      build ovltrace/ (the operators' reader) into build/ovltrace
+ovltrace: deps
+	@$(MAKE) -s -C ovltrace O=$(CURDIR)/build/ovltrace
+
 ## check         debug kernel + kselftests + tests/ in the VM; ends "N passed, N failed"
 check: deps
 	@$(S)/tree --ensure
@@ -56,4 +60,4 @@ config-check: deps
 
 ## clean         remove build output except build/linux (your kernel work)
 clean:
-	rm -rf build/kernel-* build/kselftest-* build/tools build/vm build/check
+	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check

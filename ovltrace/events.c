@@ -531,7 +531,10 @@ static int ovl_decode(struct ovl_decoder *d, struct ovl_format *f, int kind,
 			snprintf(devs, sizeof(devs), "0x%08llx", errseq);
 			json_str(&j, "errseq", devs);
 			json_i64(&j, "err", err);
-			json_str(&j, "err_name", ovl_errname(err));
+			if (err)
+				json_str(&j, "err_name", ovl_errname(err));
+			else
+				json_null(&j, "err_name");
 		}
 		break;
 	}

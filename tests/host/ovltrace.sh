@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# ovltrace on the host: decoding and explanations over the trace.dat
+# fixtures recorded in the VM (ovltrace/tests/record-fixtures), every error
+# path a file can take, valgrind, install and the man page. The host kernel
+# lacks the series, which is itself an error path ovltrace must explain.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+fx=$top/ovltrace/tests/fixtures
+ovltrace=$top/build/ovltrace/ovltrace
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+make -s -C "$top/ovltrace" O="$top/build/ovltrace" || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
+
+# run_ovl NAME ARGS...: run ovltrace, keep stdout/stderr/status in $tmp/NAME.*
+run_ovl() {
+	local name=$1
+	shift
+	"$ovltrace" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
+	echo $? >"$tmp/$name.rc"
+}
+rc_of() { cat "$tmp/$1.rc"; }
+# expect_fail NAME STATUS TEXT DESC: exit STATUS and stderr says TEXT.
+expect_fail() {
+	check "$4: exit $2, says '$3'" [ "$(rc_of "$1")" = "$2" ] && grep -qF -- "$3" "$tmp/$1.err" ||
+		sed 's/^/#   /' "$tmp/$1.err"
+}
+
+# --- decoding the recording of every decision
+run_ovl text report "$fx/refusals.dat"
+run_ovl json --json report "$fx/refusals.dat"
+check "report of the fixture exits 0" [ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]
+tap_lines < <(python3 - "$fx/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
+import json, re, sys
+def ok(c, w):
+    print(("ok" if c else "not ok"), "-", w)
+expect, refused = {}, []
+for line in open(sys.argv[1]):
+    k, *v = line.split()
+    (refused.append(v[0]) if k == "refused" else expect.__setitem__(k, v))
+objs = [json.loads(l) for l in open(sys.argv[2])]
+text = open(sys.argv[3]).read().splitlines()
+ok(True, f"--json: all {len(objs)} lines parse as JSON objects")
+ev = [o for o in objs if o["event"] != "summary"]
+keys = {
+    "checkpoint": {"ts", "ts_ns", "cpu", "event", "dev", "upper_dev", "upper_instance_id", "errseq", "explanation"},
+    "reuse": {"ts", "ts_ns", "cpu", "event", "dev", "upper_dev", "upper_instance_id", "errseq", "explanation"},
+    "mismatch": {"ts", "ts_ns", "cpu", "event", "upper_dev", "reason", "reason_code", "saved_instance_id",
+                 "instance_id", "saved_errseq", "errseq", "err", "err_name", "explanation"},
+    "wb_err": {"ts", "ts_ns", "cpu", "event", "dev", "upper_dev", "errseq", "cur_errseq", "err", "err_name",
+               "explanation", "wb_failures_traced", "lost_files"},
+}
+bad = [o for o in ev if set(o) - {"wb_failures_traced", "lost_files"} != keys[o["event"]] - {"wb_failures_traced", "lost_files"}]
+ok(not bad, "every event has exactly the documented JSON fields" + (f" (not: {bad[0]})" if bad else ""))
+ts = [o["ts_ns"] for o in ev]
+ok(ts == sorted(ts), "events come in time order")
+mism = [o for o in ev if o["event"] == "mismatch"]
+ok([o["reason"] for o in mism] == refused, f"each refusal decoded with its reason, in order: {refused}")
+codes = {"missing": 1, "corrupt": 2, "version": 3, "boot_id": 4, "instance": 5, "errseq": 6, "not_volatile": 7}
+ok(all(codes[o["reason"]] == o["reason_code"] for o in mism), "reason names come from the recording's format (codes 1..7)")
+ok(all(o["upper_dev"] == expect["upper_dev"][0] for o in ev if "upper_dev" in o), f"upper_dev decoded as {expect['upper_dev'][0]}")
+inst = [o for o in mism if o["reason"] == "instance"][0]
+ok(inst["saved_instance_id"] != inst["instance_id"] and inst["saved_instance_id"] > 0,
+   f"instance refusal: saved {inst['saved_instance_id']}, now {inst['instance_id']}")
+es = [o for o in mism if o["reason"] == "errseq"][0]
+ok(es["saved_errseq"] != es["errseq"] and es["err_name"] == "EIO" and
+   all(o["err"] == 0 and o["err_name"] is None for o in mism if o is not es),
+   f"errseq refusal: {es['saved_errseq']} -> {es['errseq']}, the upper's error EIO; others err 0")
+lost = {f["ino"] for f in es["lost_files"]}
+ok({int(i) for i in expect["lost_errseq"]} <= lost, f"errseq refusal lists the inode that lost data {expect['lost_errseq']}")
+wb = [o for o in ev if o["event"] == "wb_err"]
+ok(len(wb) == 1 and wb[0]["dev"] == expect["wb_err_dev"][0] and wb[0]["err"] == -5, "wb_err: the failing mount, err -5")
+wl = {f["ino"] for f in wb[0]["lost_files"]}
+ok({int(i) for i in expect["lost_wb_err"]} <= wl and not (wl & {int(i) for i in expect["lost_errseq"]}),
+   f"wb_err lists {expect['lost_wb_err']}, nothing from before its checkpoint")
+ok(all(f["failures"] >= 1 and f["first_ts_ns"] <= f["last_ts_ns"] <= wb[0]["ts_ns"] for f in wb[0]["lost_files"]),
+   "lost files: failures counted, timestamps before the event")
+s = objs[-1]
+ok(s["event"] == "summary" and s["refusals"] == len(refused) and s["wb_errors"] == 1 and s["reuses"] == 1
+   and s["checkpoints"] == sum(o["event"] == "checkpoint" for o in ev)
+   and s["refusals_by_reason"] == {r: 1 for r in refused}, "the summary counts match")
+# text: one line per event, timestamp first, each refusal explained with what to do
+lines = [l for l in text if re.match(r"^ *\d+\.\d{6} ", l)]
+ok(len(lines) == len(ev), f"text: one line per event ({len(lines)})")
+explain = {
+    "missing": "checkpoint xattr is missing", "corrupt": "checkpoint is malformed",
+    "version": "version this kernel does not know", "boot_id": "another boot or another load of the overlay module",
+    "instance": "unmounted and mounted again since the checkpoint", "errseq": "writeback error since the checkpoint",
+    "not_volatile": "mounted without 'volatile'",
+}
+for r in refused:
+    l = [l for l in lines if f" refused " in l and f"({r}" in l or (r == "instance" and "(instance " in l) or (r == "errseq" and "(errseq 0x" in l)]
+    ok(l and explain[r] in l[0] and ("discard" in l[0] or "mount it" in l[0]), f"text: reason {r} explained with what to do")
+ok(any("(instance %d, now %d)" % (inst["saved_instance_id"], inst["instance_id"]) in l for l in lines),
+   "text: instance refusal says both instance ids")
+lost_lines = [l for l in text if "lost data: inode" in l]
+ok(any(f"inode {expect['lost_errseq'][0]} " in l for l in lost_lines) and any("-inum INODE" in l for l in text),
+   "text: lost inodes listed with how to find their paths")
+PY
+)
+
+# --- recordings without overlayfs events
+run_ovl quiet report "$fx/quiet.dat"
+expect_fail quiet 7 "knows the overlayfs events but none happened" "recording with the events but none"
+check "quiet recording still prints its summary" grep -q '^summary: 0 overlayfs events' "$tmp/quiet.out"
+run_ovl noovl report "$fx/no-ovl.dat"
+expect_fail noovl 7 "record with 'trace-cmd record -e overlayfs" "recording without the overlayfs events"
+
+# --- bad files: each a clear message, exit 6
+run_ovl missing report "$tmp/nonexistent.dat"
+expect_fail missing 6 "No such file or directory" "missing file"
+: >"$tmp/empty.dat"
+run_ovl empty report "$tmp/empty.dat"
+expect_fail empty 6 "too short" "empty file"
+echo "not a trace" >"$tmp/text.dat"; head -c 4096 /dev/zero >>"$tmp/text.dat"
+run_ovl notrace report "$tmp/text.dat"
+expect_fail notrace 6 "not a trace-cmd recording" "text file"
+run_ovl dir report "$tmp"
+expect_fail dir 6 "not a regular file" "directory"
+size=$(stat -c %s "$fx/refusals.dat")
+# (libtracecmd does not notice a cut inside the final string table, the
+# last ~130 bytes, where no event is lost; trace-cmd report prints nothing
+# and exits 0 for every cut below.)
+for cut in 64 4096 $((size / 2)) $((size - 200)); do
+	head -c "$cut" "$fx/refusals.dat" >"$tmp/cut.dat"
+	run_ovl cut report "$tmp/cut.dat"
+	expect_fail cut 6 "truncated or damaged" "trace.dat cut to $cut of $size bytes"
+done
+cp "$fx/refusals.dat" "$tmp/secret.dat"
+chmod 000 "$tmp/secret.dat"
+chmod 755 "$tmp"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$ovltrace" report "$tmp/secret.dat" 2>"$tmp/perm.err" >/dev/null
+echo $? >"$tmp/perm.rc"
+expect_fail perm 6 "Permission denied (read permission on the file is needed)" "unreadable file"
+
+# --- the command line
+run_ovl usage
+expect_fail usage 2 "usage: ovltrace" "no command"
+run_ovl badcmd frobnicate
+expect_fail badcmd 2 "unknown command 'frobnicate'" "unknown command"
+run_ovl twofiles report a b
+expect_fail twofiles 2 "report wants one FILE" "report with two files"
+run_ovl baddur watch --duration -1
+expect_fail baddur 2 "--duration wants a number" "negative duration"
+run_ovl durstatus status --duration 3
+expect_fail durstatus 2 "--duration is for watch only" "duration on status"
+"$ovltrace" report "$fx/refusals.dat" >/dev/full 2>"$tmp/full.err"
+check "report into a full disk: exit 1, says so" [ $? = 1 ] && grep -q 'cannot write the output' "$tmp/full.err"
+
+# --- this host's kernel has no series: ovltrace must say so
+if [ -d /sys/fs/overlay ]; then
+	tap_ok "status on a kernel without the series # SKIP this host kernel has /sys/fs/overlay"
+	tap_ok "watch on a kernel without the series # SKIP this host kernel has the series"
+else
+	modprobe overlay 2>/dev/null || true
+	if grep -q overlay /proc/filesystems; then
+		run_ovl noseries status
+		expect_fail noseries 5 "this kernel lacks the reusable volatile series" "status on a kernel without the series"
+		if [ "$(id -u)" = 0 ] && grep -q ' - tracefs ' /proc/self/mountinfo; then
+			run_ovl noseries_watch watch --duration 1
+			expect_fail noseries_watch 5 "the reusable volatile series is not applied" "watch on a kernel without the series"
+		else
+			tap_ok "watch on a kernel without the series # SKIP needs root and tracefs on the host"
+		fi
+	else
+		run_ovl noseries status
+		expect_fail noseries 5 "modprobe overlay" "status without overlayfs"
+		tap_ok "watch on a kernel without the series # SKIP no overlayfs on this host"
+	fi
+fi
+
+# --- valgrind: report (text, json, an error path) leaks nothing
+if command -v valgrind >/dev/null; then
+	for args in "report $fx/refusals.dat" "--json report $fx/refusals.dat" "report $tmp/cut.dat" "report $fx/quiet.dat"; do
+		# shellcheck disable=SC2086 # args are split on purpose
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=99 "$ovltrace" $args >/dev/null 2>"$tmp/vg.err"
+		rc=$?
+		check "valgrind --leak-check=full: ovltrace ${args/$top\//} clean" [ "$rc" != 99 ] ||
+			sed 's/^/#   /' "$tmp/vg.err" | head -20
+	done
+else
+	tap_not_ok "valgrind is installed (scripts/deps)"
+fi
+
+# --- install and the man page
+make -s -C "$top/ovltrace" O="$top/build/ovltrace" install PREFIX=/usr DESTDIR="$tmp/root" >/dev/null
+check "make install PREFIX=... DESTDIR=...: binary and man page" \
+	[ -x "$tmp/root/usr/bin/ovltrace" ] && [ -f "$tmp/root/usr/share/man/man8/ovltrace.8" ]
+check "the installed binary runs" "$tmp/root/usr/bin/ovltrace" --version
+groff -man -Tascii -ww "$top/ovltrace/ovltrace.8" 2>"$tmp/man.err" | col -bx >"$tmp/man.txt"
+check "the man page renders without warnings" [ ! -s "$tmp/man.err" ] || sed 's/^/#   /' "$tmp/man.err"
+check "the man page documents every exit status and reason" \
+	bash -c 'for w in "EXIT STATUS" missing corrupt version boot_id instance errseq not_volatile; do grep -q "$w" "$0" || exit 1; done' "$tmp/man.txt"
+tap_done
