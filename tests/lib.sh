@@ -14,6 +14,13 @@ tap_ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
 tap_not_ok() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
 diag() { printf '# %s\n' "$@"; }
 
+# check_sh DESC 'SHELL CONDITION': ok when the condition (eval'd, so it
+# can be a chain of commands with && and ||) holds.
+check_sh() {
+	local desc=$1
+	if eval "$2"; then tap_ok "$desc"; else tap_not_ok "$desc"; return 1; fi
+}
+
 # tap_lines < <(CMD): count the "ok - what" / "not ok - what" lines a
 # helper program (python) prints as ours; other lines pass through.
 tap_lines() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # check_sh conditions are eval'd, in single quotes
 # ovltrace on the host: decoding and explanations over the trace.dat
 # fixtures recorded in the VM (ovltrace/tests/record-fixtures), every error
 # path a file can take, valgrind, install and the man page. The host kernel
@@ -22,14 +23,16 @@ run_ovl() {
 rc_of() { cat "$tmp/$1.rc"; }
 # expect_fail NAME STATUS TEXT DESC: exit STATUS and stderr says TEXT.
 expect_fail() {
-	check "$4: exit $2, says '$3'" [ "$(rc_of "$1")" = "$2" ] && grep -qF -- "$3" "$tmp/$1.err" ||
-		sed 's/^/#   /' "$tmp/$1.err"
+	local name=$1 want=$2 text=$3
+	check_sh "$4: exit $want, says '$text'" \
+		'[ "$(rc_of "$name")" = "$want" ] && grep -qF -- "$text" "$tmp/$name.err"' ||
+		sed 's/^/#   /' "$tmp/$name.err"
 }
 
 # --- decoding the recording of every decision
 run_ovl text report "$fx/refusals.dat"
 run_ovl json --json report "$fx/refusals.dat"
-check "report of the fixture exits 0" [ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]
+check_sh "report of the fixture exits 0" '[ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]'
 tap_lines < <(python3 - "$fx/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
 import json, re, sys
 def ok(c, w):
@@ -145,7 +148,8 @@ expect_fail baddur 2 "--duration wants a number" "negative duration"
 run_ovl durstatus status --duration 3
 expect_fail durstatus 2 "--duration is for watch only" "duration on status"
 "$ovltrace" report "$fx/refusals.dat" >/dev/full 2>"$tmp/full.err"
-check "report into a full disk: exit 1, says so" [ $? = 1 ] && grep -q 'cannot write the output' "$tmp/full.err"
+rc=$?
+check_sh "report into a full disk: exit 1, says so" '[ "$rc" = 1 ] && grep -q "cannot write the output" "$tmp/full.err"'
 
 # --- this host's kernel has no series: ovltrace must say so
 if [ -d /sys/fs/overlay ]; then
@@ -185,11 +189,16 @@ fi
 
 # --- install and the man page
 make -s -C "$top/ovltrace" O="$top/build/ovltrace" install PREFIX=/usr DESTDIR="$tmp/root" >/dev/null
-check "make install PREFIX=... DESTDIR=...: binary and man page" \
-	[ -x "$tmp/root/usr/bin/ovltrace" ] && [ -f "$tmp/root/usr/share/man/man8/ovltrace.8" ]
+check_sh "make install PREFIX=... DESTDIR=...: binary and man page" \
+	'[ -x "$tmp/root/usr/bin/ovltrace" ] && [ -f "$tmp/root/usr/share/man/man8/ovltrace.8" ]'
 check "the installed binary runs" "$tmp/root/usr/bin/ovltrace" --version
 groff -man -Tascii -ww "$top/ovltrace/ovltrace.8" 2>"$tmp/man.err" | col -bx >"$tmp/man.txt"
 check "the man page renders without warnings" [ ! -s "$tmp/man.err" ] || sed 's/^/#   /' "$tmp/man.err"
-check "the man page documents every exit status and reason" \
-	bash -c 'for w in "EXIT STATUS" missing corrupt version boot_id instance errseq not_volatile; do grep -q "$w" "$0" || exit 1; done' "$tmp/man.txt"
+man_has_all() {
+	local w
+	for w in "EXIT STATUS" missing corrupt version boot_id instance errseq not_volatile; do
+		grep -q "$w" "$tmp/man.txt" || return 1
+	done
+}
+check "the man page documents every exit status and reason" man_has_all
 tap_done

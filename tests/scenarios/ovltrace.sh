@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # check_sh conditions are eval'd, in single quotes
 # ovltrace end to end on the patched kernel: while the reuse issue's fault
 # sequence runs (ovltrace/tests/faults.sh, recorded by trace-cmd), `ovltrace
 # watch` follows live; `ovltrace report` of the recording must name each
@@ -26,7 +27,8 @@ done
 check "watch made its private tracefs instance ovltrace-PID" [ -d "$T/instances/ovltrace-$watcher" ]
 FAULTS_BEFORE_STOP='"$ovltrace" status "$m" >/tmp/status-wb.txt; "$ovltrace" --json status "$m" >/tmp/status-wb.json' \
 	ovltrace="$ovltrace" bash "$top/ovltrace/tests/faults.sh" "$rec" >/tmp/faults.log 2>&1
-check "the fault sequence ran and trace-cmd recorded it" [ $? = 0 ] && [ -s "$rec/trace.dat" ] ||
+rc=$?
+check_sh "the fault sequence ran and trace-cmd recorded it" '[ "$rc" = 0 ] && [ -s "$rec/trace.dat" ]' ||
 	sed 's/^/#   /' /tmp/faults.log
 sleep 1
 kill -INT "$watcher"
@@ -141,16 +143,16 @@ PY
 id1=$(stat -c '%Hd:%Ld' /tmp/s/m1)
 "$ovltrace" status /tmp/s/m1/. "/tmp/s/with space" >/tmp/status-paths.txt
 check "status PATH...: exit 0" [ $? = 0 ]
-check "status PATH...: only the overlays holding them" \
-	[ "$(grep -c '^/tmp/s/' /tmp/status-paths.txt)" = 2 ] &&
+check_sh "status PATH...: only the overlays holding them" \
+	'[ "$(grep -c "^/tmp/s/" /tmp/status-paths.txt)" = 2 ] &&
 	grep -q "^/tmp/s/m1 .*$id1 .*volatile .*yes .*no .*0\$" /tmp/status-paths.txt &&
-	grep -q '^/tmp/s/with space .*strict' /tmp/status-paths.txt
+	grep -q "^/tmp/s/with space .*strict" /tmp/status-paths.txt'
 echo data >/tmp/s/m1/file
 check "status FILE inside an overlay finds its overlay" \
 	[ "$("$ovltrace" --json status /tmp/s/m1/file | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')" = "$id1" ]
 "$ovltrace" status /tmp/s/l 2>/tmp/err.txt
 rc=$?
-check "status PATH not on an overlay: exit 8, says so" [ "$rc" = 8 ] && grep -q 'not on an overlay (it is on tmpfs)' /tmp/err.txt
+check_sh "status PATH not on an overlay: exit 8, says so" '[ "$rc" = 8 ] && grep -q "not on an overlay (it is on tmpfs)" /tmp/err.txt'
 
 # --- valgrind on status (report is covered on the host)
 if command -v valgrind >/dev/null; then
@@ -162,23 +164,23 @@ fi
 # --- error paths on a real kernel
 setpriv --reuid=65534 --regid=65534 --clear-groups "$ovltrace" watch --duration 1 2>/tmp/err.txt
 rc=$?
-check "watch as nobody: exit 4, says root is needed" [ "$rc" = 4 ] && grep -q 'needs root' /tmp/err.txt
+check_sh "watch as nobody: exit 4, says root is needed" '[ "$rc" = 4 ] && grep -q "needs root" /tmp/err.txt'
 setpriv --reuid=65534 --regid=65534 --clear-groups "$ovltrace" status >/dev/null
 check "status works unprivileged" [ $? = 0 ]
 umount /tmp/s/m1 /tmp/s/m2 "/tmp/s/with space" /tmp/s/m4
 umount "$T"
 "$ovltrace" watch --duration 1 2>/tmp/err.txt
 rc=$?
-check "watch without tracefs: exit 3, says how to mount it" \
-	[ "$rc" = 3 ] && grep -q 'mount -t tracefs nodev /sys/kernel/tracing' /tmp/err.txt
+check_sh "watch without tracefs: exit 3, says how to mount it" \
+	'[ "$rc" = 3 ] && grep -q "mount -t tracefs nodev /sys/kernel/tracing" /tmp/err.txt'
 mount -t tracefs nodev "$T"
 modprobe -r overlay
 "$ovltrace" watch --duration 1 2>/tmp/err.txt
 rc=$?
-check "watch without the overlay module: exit 5, says to load it" [ "$rc" = 5 ] && grep -q 'modprobe overlay' /tmp/err.txt
+check_sh "watch without the overlay module: exit 5, says to load it" '[ "$rc" = 5 ] && grep -q "modprobe overlay" /tmp/err.txt'
 "$ovltrace" status 2>/tmp/err.txt
 rc=$?
-check "status without the overlay module: exit 5" [ "$rc" = 5 ] && grep -q 'modprobe overlay' /tmp/err.txt
+check_sh "status without the overlay module: exit 5, says why" '[ "$rc" = 5 ] && grep -q "modprobe overlay" /tmp/err.txt'
 modprobe overlay
-check "no ovltrace instance left behind" [ -z "$(ls "$T/instances" | grep ovltrace)" ]
+check "no ovltrace instance left behind" bash -c 'shopt -s nullglob; set -- "$0"/instances/ovltrace-*; [ $# = 0 ]' "$T"
 tap_done
