@@ -6,7 +6,7 @@
 FLAVOUR ?= debug
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest ovltrace check demo series-check clean help
+.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check clean help
 
 all: kernel ovltrace
 
@@ -49,6 +49,12 @@ demo: deps
 	@$(S)/tree --ensure
 	@$(S)/kernel release
 	@$(S)/demo
+
+## bench         benchmarks on the release kernel into bench/results/ (about 45 min; see bench/README.md)
+bench: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/bench
 
 ## series-check build every prefix of the series (release config) and checkpatch each patch; slow
 series-check: deps

@@ -1,0 +1,47 @@
+# Helpers of the guest halves of the benchmark parts (bench/guest/*.sh),
+# run by bench/<part>.sh in the VM. Sourced.
+# shellcheck shell=bash
+
+bench_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PATH=${BENCH_TOOLS:-$bench_top/build/bench-tools}:$PATH
+disk=${LAB_DISKS%% *}
+# The slices are mounted under $mnt (tmpfs: the guest root is read-only).
+mnt=/tmp/bench
+
+# Dirty data stays dirty until something syncs it: no periodic or
+# background writeback, no expiry, and dirty limits far above what the
+# parts write (they need the guest memory for it: -m in bench/lib.sh).
+keep_dirty_data() {
+	echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+	echo 8640000 >/proc/sys/vm/dirty_expire_centisecs
+	echo 90 >/proc/sys/vm/dirty_ratio
+	echo 80 >/proc/sys/vm/dirty_background_ratio
+}
+
+# slice_fs NAME INDEX COUNT: a fresh ext4 (with its journal, as a host's
+# container filesystem has; no discard at mkfs) on slice INDEX of COUNT
+# equal dm-linear slices of the bench disk, mounted on $mnt/NAME.
+# noinit_itable: no background inode table zeroing competes with the
+# measured I/O.
+slice_fs() {
+	local name=$1 index=$2 count=$3 sectors len
+	sectors=$(blockdev --getsz "$disk")
+	len=$((sectors / count))
+	if mountpoint -q "$mnt/$name"; then umount "$mnt/$name"; fi
+	[ ! -e "/dev/mapper/bench-$name" ] || dmsetup remove --noudevsync "bench-$name"
+	dmsetup create --noudevsync "bench-$name" --table "0 $len linear $disk $((index * len))"
+	mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1,nodiscard "/dev/mapper/bench-$name"
+	mkdir -p "$mnt/$name"
+	mount -o noinit_itable "/dev/mapper/bench-$name" "$mnt/$name"
+}
+
+# make_lower DIR: the container image (read-only layer): a 4 KiB "app"
+# that each restart reads first, and a few directories.
+make_lower() {
+	mkdir -p "$1/etc" "$1/usr/bin" "$1/var/lib"
+	head -c 4096 /dev/urandom >"$1/app"
+	echo "bench" >"$1/etc/hostname"
+}
+
+# Elapsed seconds since START (from $SECONDS) for the progress lines.
+since() { echo "$((SECONDS - $1))s"; }

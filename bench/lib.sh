@@ -1,0 +1,59 @@
+# Helpers of the benchmark parts (bench/<part>.sh), run on the host by
+# scripts/bench with the BENCH_* variables of bench/README.md. Sourced.
+# shellcheck shell=bash disable=SC2034
+
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+bench=$top/bench
+export LC_ALL=C
+for v in BENCH_OUT BENCH_WORK BENCH_REPS BENCH_FLAVOUR BENCH_MEM BENCH_THROTTLE BENCH_TOOLS; do
+	[ -n "${!v:-}" ] || die "$v is not set: parts are run by scripts/bench (make bench)"
+done
+
+# bench_vm NAME [VM/RUN OPTIONS] -- COMMAND...: boot the kernel under test
+# (BENCH_FLAVOUR, or BENCH_VM_FLAVOUR) with BENCH_MEM of memory and the
+# modelled disk (BENCH_THROTTLE) for every -d given. The guest's files end
+# up in $(bench_share NAME). tsc=reliable: under TCG the clocksource
+# watchdog marks the TSC unstable as soon as the host is busy, and the
+# clock falls back to jiffies (4 ms steps), too coarse for a restart.
+# BENCH_APPEND: more kernel parameters (the smoke run gives the debug
+# kernel, too slow to calibrate its TSC, the host's frequency).
+bench_vm() {
+	local name=$1
+	shift
+	rm -rf "$BENCH_WORK/vm-$name"
+	"$top/vm/run" -f "${BENCH_VM_FLAVOUR:-$BENCH_FLAVOUR}" -m "$BENCH_MEM" -a "tsc=reliable${BENCH_APPEND:+ $BENCH_APPEND}" \
+		-o "$BENCH_WORK/vm-$name" -T "$BENCH_THROTTLE" "$@"
+}
+bench_share() { echo "$BENCH_WORK/vm-$1/share"; }
+
+# quantiles: "KEY,VALUE" lines in (KEY may hold commas), one
+# "KEY,n,median,p95,p99" line per KEY out. The median of an even count is
+# the mean of the two middle values; p95 and p99 are nearest-rank.
+quantiles() {
+	awk -F, -v OFS='\t' '{ v = $NF; print substr($0, 1, length($0) - length(v) - 1), v }' |
+		sort -t "$(printf '\t')" -k1,1 -k2,2g |
+		awk -F '\t' '
+		function rank(p,  r) { r = int(p * n); if (r < p * n) r++; return v[r] }
+		function flush() {
+			if (n) printf "%s,%d,%s,%s,%s\n", key, n, (v[int((n + 1) / 2)] + v[int((n + 2) / 2)]) / 2, rank(0.95), rank(0.99)
+		}
+		$1 != key { flush(); key = $1; n = 0 }
+		{ v[++n] = $2 }
+		END { flush() }'
+}
+
+# awk functions for the Markdown fragments: ms(MICROSECONDS) with three
+# significant digits, ratio(X) with two decimals (or three below 0.1...),
+# verdict(OK).
+awk_fmt='
+function ms(us,  x) {
+	x = us / 1000
+	return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 1 ? sprintf("%.2f", x) : sprintf("%.3f", x)
+}
+function ratio(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.3g", x) }
+function verdict(ok) { return ok ? "met" : "**not met**" }'
+
+# smoke_note: a line for the fragments of a smoke run.
+smoke_note() {
+	[ "${BENCH_SMOKE:-0}" = 0 ] || echo "_Smoke run: tiny sizes, $BENCH_REPS repetition(s), $BENCH_FLAVOUR kernel; the figures mean nothing._"
+}
