@@ -407,7 +407,7 @@ static int ovl_print_failed(struct ovl_decoder *d, unsigned long long upper,
 			"", fl->ino, fl->ino, dev, ts);
 		if (fl->count > 1) {
 			ovl_ts(ts, sizeof(ts), fl->last_ts);
-			fprintf(d->out, " (%lu times, last at %s)", fl->count, ts);
+			fprintf(d->out, " (%lu failures, last at %s)", fl->count, ts);
 		}
 		fputc('\n', d->out);
 	}

@@ -35,7 +35,9 @@ make_upper_fs "$dev" upper "$fs"
 run df -h "$fs"
 mkdir -p "$fs"/{lower,upper,work} /tmp/merged
 echo "a file of the image" >"$fs/lower/app.conf"
-opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work"
+# index=on,nfs_export=on: fanotify reports filesystem errors only where
+# file handles decode.
+opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,index=on,nfs_export=on"
 modprobe overlay
 echo 1 >"$T/events/overlayfs/enable"
 echo >"$T/trace"
@@ -78,6 +80,10 @@ say "Now the upper device starts failing writes while the container runs;" \
 	"a monitor waits in poll() on the overlay's \"reusable\"."
 poll-attr "/sys/fs/overlay/$(stat -c '%Hd:%Ld' /tmp/merged)/reusable" 60 >/tmp/poll.out &
 poller=$!
+echo "and a fanotify listener has a FAN_FS_ERROR mark on the overlay:"
+fs-errors /tmp/merged 60 >/tmp/fanotify.out &
+listener=$!
+for _ in $(seq 50); do grep -q ready /tmp/fanotify.out 2>/dev/null && break; sleep 0.1; done
 fail_writes "$dev" upper
 run dd if=/dev/urandom of=/tmp/merged/more bs=1M count=8 status=none
 run sync
@@ -85,9 +91,14 @@ say "Writeback failed. The application calls fsync(), which on a volatile mount"
 	"does not sync but reports the upper's error: the overlay sees it."
 run sync /tmp/merged/more
 wait "$poller"
-echo "poll() on reusable: $(tail -n 1 /tmp/poll.out)"
+echo "poll() on reusable woke up: $(tail -n 1 /tmp/poll.out)"
+kill -INT "$listener" 2>/dev/null
+wait "$listener"
+echo "fanotify FAN_FS_ERROR: $(grep -m 1 '^error=' /tmp/fanotify.out || echo none)"
 show_sysfs
 show_events
+say "ovltrace status shows the overlays of this machine and what they need:"
+run "$top/build/ovltrace/ovltrace" status
 run umount /tmp/merged
 
 say "The next restart is refused: ESTALE, with the reason in the mount log," \
@@ -98,14 +109,15 @@ show_events
 
 kill -INT "$recorder"
 wait "$recorder"
-say "trace-cmd recorded all of it next to the failed writebacks (filemap_set_wb_err):"
-upper_dev=$(stat -c '%Hd:%Ld' "$fs")
-echo "\$ trace-cmd report -i /tmp/demo.dat | grep -E 'ovl_volatile|filemap_set_wb_err: +dev=$upper_dev'"
-trace-cmd report -i /tmp/demo.dat 2>/dev/null | grep -E "ovl_volatile|filemap_set_wb_err: +dev=$upper_dev" |
-	awk '/filemap_set_wb_err/ && ++n > 3 { next } { print } END { if (n > 3) print "    ... and " n - 3 " more filemap_set_wb_err" }'
+say "trace-cmd recorded all of it (-e overlayfs -e filemap:filemap_set_wb_err)." \
+	"ovltrace explains the recording: every decision, and for the refusal the" \
+	"inodes of the upper whose writeback failed: the files that lost data."
+run "$top/build/ovltrace/ovltrace" report /tmp/demo.dat
+echo "inodes of the files the container wrote: state $(stat -c %i "$fs/upper/state"), more $(stat -c %i "$fs/upper/more")"
 
 say "Summary: a volatile upper is reused when the kernel can prove nothing was lost" \
 	"(same boot, same upper superblock, no writeback error), in ${reuse_ms} ms, without" \
 	"syncing anything; otherwise the mount fails with ESTALE and says why, in the" \
-	"mount log, dmesg, /sys/fs/overlay/ and the overlayfs trace events."
+	"mount log, dmesg, /sys/fs/overlay/, fanotify and the overlayfs trace events," \
+	"which ovltrace reads live (watch) or from a recording (report)."
 umount "$fs"
