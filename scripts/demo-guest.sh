@@ -113,7 +113,17 @@ say "trace-cmd recorded all of it (-e overlayfs -e filemap:filemap_set_wb_err)."
 	"ovltrace explains the recording: every decision, and for the refusal the" \
 	"inodes of the upper whose writeback failed: the files that lost data."
 run "$top/build/ovltrace/ovltrace" report /tmp/demo.dat
-echo "inodes of the files the container wrote: state $(stat -c %i "$fs/upper/state"), more $(stat -c %i "$fs/upper/more")"
+say "Which paths are those inodes? find on the upper filesystem ($(stat -c "%Hd:%Ld" "$fs") is $fs):"
+lost=$("$top/build/ovltrace/ovltrace" --json report /tmp/demo.dat |
+	python3 -c 'import json, sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if o.get("reason") == "errseq":
+        print(" ".join(str(f["ino"]) for f in o["lost_files"]))')
+for ino in $lost; do
+	run find "$fs" -xdev -inum "$ino"
+done
+echo "(state, written before the reuse and synced by the syncfs above, is inode $(stat -c %i "$fs/upper/state"): not listed)"
 
 say "Summary: a volatile upper is reused when the kernel can prove nothing was lost" \
 	"(same boot, same upper superblock, no writeback error), in ${reuse_ms} ms, without" \
