@@ -92,7 +92,8 @@ say "Writeback failed. The application calls fsync(), which on a volatile mount"
 run sync /tmp/merged/more
 wait "$poller"
 echo "poll() on reusable woke up: $(tail -n 1 /tmp/poll.out)"
-kill -INT "$listener" 2>/dev/null
+for _ in $(seq 50); do grep -q '^error=' /tmp/fanotify.out && break; sleep 0.1; done
+kill "$listener" 2>/dev/null # SIGINT is ignored by background jobs
 wait "$listener"
 echo "fanotify FAN_FS_ERROR: $(grep -m 1 '^error=' /tmp/fanotify.out || echo none)"
 show_sysfs
