@@ -10,7 +10,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 mounts=${BENCH_COST_MOUNTS:-1000}
-fsyncs=${BENCH_COST_FSYNCS:-5000}
+fsyncs=${BENCH_COST_FSYNCS:-20000}
 rounds=${BENCH_COST_ROUNDS:-2}
 base=${BENCH_BASE_FLAVOUR-base}
 [ "$BENCH_REPS" -ge "$rounds" ] || rounds=$BENCH_REPS
@@ -89,4 +89,4 @@ for round in $(seq 1 "$rounds"); do
 	done
 done
 summarise >"$BENCH_OUT/cost-summary.csv"
-fragment >"$BENCH_OUT/cost.md"
+fragment | cat -s >"$BENCH_OUT/cost.md"

@@ -9,9 +9,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 k=${BENCH_NB_K:-8}
-seconds=${BENCH_NB_SECONDS:-5}
-write_mib=${BENCH_NB_WRITE_MIB:-8}
-period_ms=${BENCH_NB_PERIOD_MS:-2000}
+seconds=${BENCH_NB_SECONDS:-8}
+write_mib=${BENCH_NB_WRITE_MIB:-32}
+period_ms=${BENCH_NB_PERIOD_MS:-8000}
 interval_ms=${BENCH_NB_INTERVAL_MS:-10}
 
 run_in_vm() {
@@ -85,4 +85,4 @@ MD
 step "neighbour: $k containers, $BENCH_REPS rounds of 4 phases of ${seconds}s, in the VM" run_in_vm
 summarise >"$BENCH_OUT/neighbour.csv"
 cp "$(bench_share neighbour)/neighbour-containers.csv" "$BENCH_OUT/neighbour-containers.csv"
-fragment >"$BENCH_OUT/neighbour.md"
+fragment | cat -s >"$BENCH_OUT/neighbour.md"

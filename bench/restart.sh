@@ -58,8 +58,9 @@ One restart of a container = unmount its overlay + mount it again + the
 first read (4 KiB of a file of the image and of the first file of the
 upper), with D of dirty data in the upper, in small files (64 KiB each)
 or large files (64 MiB each); each mode on its own ext4 slice of the
-modelled disk, so that a syncfs flushes that container's D and nothing else. Median (p95) in ms of $BENCH_REPS repetitions, the modes in
-a random order within each repetition.
+modelled disk, so that a syncfs flushes that container's D and nothing
+else. Median (p95) in ms of $BENCH_REPS repetitions, the modes in a random
+order within each repetition.
 
 $(smoke_note)
 
@@ -126,4 +127,4 @@ step "restart: kinds '$kinds', D '$sizes' MiB, $BENCH_REPS repetitions, in the V
 cp "$(bench_share restart)/restart.csv" "$BENCH_OUT/restart.csv"
 summarise >"$BENCH_OUT/restart-summary.csv"
 plot_data >"$BENCH_OUT/restart-plot.dat"
-fragment >"$BENCH_OUT/restart.md"
+fragment | cat -s >"$BENCH_OUT/restart.md"

@@ -22,6 +22,7 @@ measure() {
 	bench-cost "$1" "$n" "$fs/lower" "$cdir" "$m"
 }
 
+require_tsc_clock
 keep_dirty_data
 modprobe overlay
 slice_fs cost 0 1
@@ -48,3 +49,4 @@ for i in $(seq 0 $((BENCH_REPS - 1))); do
 	echo "cost: $BENCH_KERNEL rep $rep ($(since "$start")):$line"
 done
 umount "$fs"
+require_tsc_clock

@@ -43,5 +43,13 @@ make_lower() {
 	echo "bench" >"$1/etc/hostname"
 }
 
+# require_tsc_clock: the timings need the TSC clock (see bench/lib.sh);
+# jiffies would give 4 ms steps. Checked when a part starts and ends.
+require_tsc_clock() {
+	local cs
+	cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+	[ "$cs" = tsc ] || { echo "bench: the guest clock is '$cs', not tsc: timings would be in 4 ms steps" >&2; exit 4; }
+}
+
 # Elapsed seconds since START (from $SECONDS) for the progress lines.
 since() { echo "$((SECONDS - $1))s"; }

@@ -53,6 +53,7 @@ phase() {
 	echo "$mode: $n fsyncs, p99 $(sort -g /tmp/fsync.txt | awk '{ v[NR] = $1 } END { r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.1f ms", v[r] / 1000 }')"
 }
 
+require_tsc_clock
 keep_dirty_data
 modprobe overlay
 setup
@@ -65,3 +66,4 @@ for round in $(seq 1 "$BENCH_REPS"); do
 done
 for i in $(seq 1 "$k"); do umount "/tmp/m$i"; done
 umount "$fs"
+require_tsc_clock

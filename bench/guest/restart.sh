@@ -77,6 +77,7 @@ measure_cell() {
 	echo "restart: $kind files, D=$mib MiB: done in $(since "$start")"
 }
 
+require_tsc_clock
 keep_dirty_data
 modprobe overlay
 make_filesystems
@@ -91,3 +92,4 @@ for mode in "${modes[@]}"; do umount "$mnt/$mode"; done
 # region, in /sys/fs/overlay/<dev>/reused).
 bad=$(awk -F, '$3 == "reuse" && $11 != 1' "$csv" | wc -l)
 [ "$bad" = 0 ] || { echo "restart: $bad reuse restarts did not reuse the upper" >&2; exit 3; }
+require_tsc_clock
