@@ -25,7 +25,7 @@ setup() {
 	slice_fs shared 0 1
 	make_lower "$fs/lower"
 	mkdir -p "$fs/neighbour"
-	for i in $(seq 1 "$k"); do
+	for ((i = 1; i <= k; i++)); do
 		mkdir -p "$fs/c$i/upper" "$fs/c$i/work" "/tmp/m$i"
 		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c$i/upper,workdir=$fs/c$i/work,volatile" "/tmp/m$i"
 	done
@@ -36,9 +36,8 @@ phase() {
 	local mode=$1 round=$2 i pids=() n
 	# Each phase starts from a clean filesystem.
 	sync
-	sleep 0.5
 	if [ "$mode" != quiet ]; then
-		for i in $(seq 1 "$k"); do
+		for ((i = 1; i <= k; i++)); do
 			bench-restart loop "$mode" "$BENCH_NB_SECONDS" "$BENCH_NB_WRITE_MIB" "$BENCH_NB_PERIOD_MS" \
 				"$fs/lower" "$fs/c$i" "/tmp/m$i" "$fs" >"/tmp/c$i.out" &
 			pids+=("$!")
@@ -47,23 +46,23 @@ phase() {
 	n=$(bench-neighbour "$fs/neighbour/log" "$BENCH_NB_SECONDS" "$BENCH_NB_INTERVAL_MS" /tmp/fsync.txt)
 	for i in "${!pids[@]}"; do
 		wait "${pids[$i]}"
-		echo "$mode,$round,$((i + 1)),$(cat "/tmp/c$((i + 1)).out")" >>"$containers_csv"
+		echo "$mode,$round,$((i + 1)),$(<"/tmp/c$((i + 1)).out")" >>"$containers_csv"
 	done
 	sed "s/^/$mode,$round,/" /tmp/fsync.txt >>"$fsync_csv"
-	echo "$mode: $n fsyncs, p99 $(sort -g /tmp/fsync.txt | awk '{ v[NR] = $1 } END { r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.1f ms", v[r] / 1000 }')"
+	echo "$mode: $n fsyncs"
 }
 
 require_tsc_clock
 keep_dirty_data
 modprobe overlay
 setup
-for round in $(seq 1 "$BENCH_REPS"); do
+for ((round = 1; round <= BENCH_REPS; round++)); do
 	start=$SECONDS line=""
 	for mode in $(shuf -e "${phases[@]}"); do
 		line+="  $(phase "$mode" "$round")"
 	done
 	echo "neighbour: round $round/$BENCH_REPS ($(since "$start")):$line"
 done
-for i in $(seq 1 "$k"); do umount "/tmp/m$i"; done
+for ((i = 1; i <= k; i++)); do umount "/tmp/m$i"; done
 umount "$fs"
 require_tsc_clock

@@ -14,6 +14,12 @@ csv=$LAB_OUT/restart.csv
 echo "kind,size_mib,mode,rep,total_us,umount_us,prep_us,mount_us,content_us,read_us,reused,dirty_before_kib,dirty_after_kib" >"$csv"
 
 merged() { echo "/tmp/merged-$1"; }
+# ms LINE: the total of a driver's CSV line, in ms (no fork: forks cost
+# a lot under TCG).
+ms() {
+	local us=${1%%.*}
+	printf '%d.%d' $((us / 1000)) $((us % 1000 / 100))
+}
 
 # make_filesystems: per mode a fresh ext4 slice and a lower (the image).
 make_filesystems() {
@@ -29,23 +35,23 @@ make_filesystems() {
 # setup_containers KIND MIB: per mode a container that wrote MIB of KIND
 # content on a fresh volatile overlay.
 setup_containers() {
-	local kind=$1 mib=$2 mode
+	local kind=$1 mib=$2 mode dirs=()
+	for mode in "${modes[@]}"; do dirs+=("$mnt/$mode/c/upper" "$mnt/$mode/c/work"); done
+	mkdir -p "${dirs[@]}"
 	for mode in "${modes[@]}"; do
-		mkdir -p "$mnt/$mode/c/upper" "$mnt/$mode/c/work"
 		mount -t overlay overlay -o "lowerdir=$mnt/$mode/lower,upperdir=$mnt/$mode/c/upper,workdir=$mnt/$mode/c/work,volatile" "$(merged "$mode")"
 		bench-restart populate "$kind" "$mib" "$(merged "$mode")"
 	done
 }
 
 # remove_containers: unmount and delete them (their dirty pages go with
-# them), and leave each filesystem clean for the next cell.
+# them), and leave the filesystems clean for the next cell.
 remove_containers() {
-	local mode
-	for mode in "${modes[@]}"; do
-		umount "$(merged "$mode")"
-		rm -rf "$mnt/$mode/c"
-		sync -f "$mnt/$mode"
-	done
+	local mode merged=() cdirs=()
+	for mode in "${modes[@]}"; do merged+=("$(merged "$mode")") cdirs+=("$mnt/$mode/c"); done
+	umount "${merged[@]}"
+	rm -rf "${cdirs[@]}"
+	sync
 }
 
 # restart MODE KIND MIB: one timed restart; prints the driver's CSV line.
@@ -69,7 +75,7 @@ measure_cell() {
 			[ "$mode" != sync ] || bench-restart populate "$kind" "$mib" "$(merged sync)"
 			line=$(restart "$mode" "$kind" "$mib")
 			echo "$kind,$mib,$mode,$rep,$line" >>"$csv"
-			summary+=" $mode=$(awk -F, '{ printf "%.1f", $1 / 1000 }' <<<"$line")ms"
+			summary+=" $mode=$(ms "$line")ms"
 		done
 		echo "restart: $kind files, D=$mib MiB, rep $rep/$BENCH_REPS:$summary"
 	done
