@@ -9,6 +9,7 @@ set xlabel 'dirty data in the upper (D)'
 set key outside right
 set grid ytics
 set offsets 0.2, 0.2, 0, 0
-stats dir.'/restart-plot.dat' using 1 nooutput
-plot for [i=0:STATS_blocks-1] dir.'/restart-plot.dat' index i using 1:3:xtic(2) \
+# One block per line, each starting with its title.
+blocks = int(system("grep -c '^\"' ".dir."/restart-plot.dat"))
+plot for [i=0:blocks-1] dir.'/restart-plot.dat' index i using 1:3:xtic(2) \
 	with linespoints pt 7 lc i%4+1 dt i/4+1 title columnheader(1)
