@@ -54,14 +54,14 @@ quantiles() {
 }
 
 # awk functions for the Markdown fragments: ms(MICROSECONDS) with three
-# significant digits, ratio(X) with two decimals (or three below 0.1...),
-# verdict(OK).
+# significant digits, ratio(X) with two decimals (fewer above 10, three
+# below 0.1), verdict(OK).
 awk_fmt='
 function ms(us,  x) {
 	x = us / 1000
 	return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 1 ? sprintf("%.2f", x) : sprintf("%.3f", x)
 }
-function ratio(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.3g", x) }
+function ratio(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 0.1 ? sprintf("%.2f", x) : sprintf("%.3f", x) }
 function verdict(ok) { return ok ? "met" : "**not met**" }'
 
 # smoke_note: a line for the fragments of a smoke run.

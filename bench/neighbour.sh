@@ -82,7 +82,9 @@ MD
 	}' "$BENCH_OUT/neighbour.csv"
 }
 
-step "neighbour: $k containers, $BENCH_REPS rounds of 4 phases of ${seconds}s, in the VM" run_in_vm
-summarise >"$BENCH_OUT/neighbour.csv"
-cp "$(bench_share neighbour)/neighbour-containers.csv" "$BENCH_OUT/neighbour-containers.csv"
+if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
+	step "neighbour: $k containers, $BENCH_REPS rounds of 4 phases of ${seconds}s, in the VM" run_in_vm
+	summarise >"$BENCH_OUT/neighbour.csv"
+	cp "$(bench_share neighbour)/neighbour-containers.csv" "$BENCH_OUT/neighbour-containers.csv"
+fi
 fragment | cat -s >"$BENCH_OUT/neighbour.md"

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Part 1 in the guest (run by bench/restart.sh): restart latency of a
-# container whose upper holds D of dirty data, for each mode. One
-# container per mode, each on its own ext4 slice of the bench disk, so that
-# a syncfs flushes its own D and nothing else; new containers for each cell
-# (kind of content and D). Modes run in a random order
-# within each repetition.
+# container whose upper holds D of dirty data, for each mode and D. One
+# container per mode and D (a "slot"), each on its own ext4 slice of the
+# bench disk, so that a syncfs flushes that container's D and nothing else.
+# For each kind of content, every slot restarts once per repetition, in a
+# random order: drift of the host hits every mode and every D alike.
 # Env: BENCH_KINDS, BENCH_SIZES (MiB), BENCH_REPS. Writes $LAB_OUT/restart.csv.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 modes=(reuse sync unchecked discard)
+read -ra sizes <<<"$BENCH_SIZES"
+slots=()
+for mode in "${modes[@]}"; do
+	for mib in "${sizes[@]}"; do slots+=("$mode:$mib"); done
+done
 csv=$LAB_OUT/restart.csv
 echo "kind,size_mib,mode,rep,total_us,umount_us,prep_us,mount_us,content_us,read_us,reused,dirty_before_kib,dirty_after_kib" >"$csv"
 
-merged() { echo "/tmp/merged-$1"; }
+# A slot MODE:MIB has its filesystem on $mnt/MODE-MIB, its overlay on
+# /tmp/merged-MODE-MIB.
+fs_of() { echo "$mnt/${1/:/-}"; }
+merged() { echo "/tmp/merged-${1/:/-}"; }
 # ms LINE: the total of a driver's CSV line, in ms (no fork: forks cost
 # a lot under TCG).
 ms() {
@@ -21,66 +29,70 @@ ms() {
 	printf '%d.%d' $((us / 1000)) $((us % 1000 / 100))
 }
 
-# make_filesystems: per mode a fresh ext4 slice and a lower (the image).
+# make_filesystems: per slot a fresh ext4 slice and a lower (the image).
 make_filesystems() {
-	local i=0 mode
-	for mode in "${modes[@]}"; do
-		slice_fs "$mode" "$i" "${#modes[@]}"
-		make_lower "$mnt/$mode/lower"
-		mkdir -p "$(merged "$mode")"
+	local i=0 slot
+	for slot in "${slots[@]}"; do
+		slice_fs "${slot/:/-}" "$i" "${#slots[@]}"
+		make_lower "$(fs_of "$slot")/lower"
+		mkdir -p "$(merged "$slot")"
 		i=$((i + 1))
 	done
 }
 
-# setup_containers KIND MIB: per mode a container that wrote MIB of KIND
+# setup_containers KIND: per slot a container that wrote its D of KIND
 # content on a fresh volatile overlay.
 setup_containers() {
-	local kind=$1 mib=$2 mode dirs=()
-	for mode in "${modes[@]}"; do dirs+=("$mnt/$mode/c/upper" "$mnt/$mode/c/work"); done
+	local kind=$1 slot fs dirs=()
+	for slot in "${slots[@]}"; do dirs+=("$(fs_of "$slot")/c/upper" "$(fs_of "$slot")/c/work"); done
 	mkdir -p "${dirs[@]}"
-	for mode in "${modes[@]}"; do
-		mount -t overlay overlay -o "lowerdir=$mnt/$mode/lower,upperdir=$mnt/$mode/c/upper,workdir=$mnt/$mode/c/work,volatile" "$(merged "$mode")"
-		bench-restart populate "$kind" "$mib" "$(merged "$mode")"
+	for slot in "${slots[@]}"; do
+		fs=$(fs_of "$slot")
+		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c/upper,workdir=$fs/c/work,volatile" "$(merged "$slot")"
+		bench-restart populate "$kind" "${slot#*:}" "$(merged "$slot")"
 	done
 }
 
 # remove_containers: unmount and delete them (their dirty pages go with
-# them), and leave the filesystems clean for the next cell.
+# them), and leave the filesystems clean for the next kind.
 remove_containers() {
-	local mode merged=() cdirs=()
-	for mode in "${modes[@]}"; do merged+=("$(merged "$mode")") cdirs+=("$mnt/$mode/c"); done
+	local slot merged=() cdirs=()
+	for slot in "${slots[@]}"; do merged+=("$(merged "$slot")") cdirs+=("$(fs_of "$slot")/c"); done
 	umount "${merged[@]}"
 	rm -rf "${cdirs[@]}"
 	sync
 }
 
-# restart MODE KIND MIB: one timed restart; prints the driver's CSV line.
+# restart SLOT KIND: one timed restart; prints the driver's CSV line.
 restart() {
-	bench-restart restart "$1" "$2" "$3" "$mnt/$1/lower" "$mnt/$1/c" "$(merged "$1")" "$mnt/$1"
+	local fs
+	fs=$(fs_of "$1")
+	bench-restart restart "${1%:*}" "$2" "${1#*:}" "$fs/lower" "$fs/c" "$(merged "$1")" "$fs"
 }
 
-# A cell: KIND content of MIB, BENCH_REPS repetitions of every mode.
-measure_cell() {
-	local kind=$1 mib=$2 rep mode line start=$SECONDS summary
-	setup_containers "$kind" "$mib"
-	# One untimed restart per mode first: the first mount after a fresh
+# measure_kind KIND: BENCH_REPS repetitions of every slot.
+measure_kind() {
+	local kind=$1 rep slot mode mib line start=$SECONDS summary
+	setup_containers "$kind"
+	# One untimed restart per slot first: the first mount after a fresh
 	# fs pays for cold caches.
-	for mode in "${modes[@]}"; do restart "$mode" "$kind" "$mib" >/dev/null; done
-	echo "restart: $kind files, D=$mib MiB: containers ready in $(since "$start")"
-	for rep in $(seq 1 "$BENCH_REPS"); do
+	for slot in "${slots[@]}"; do restart "$slot" "$kind" >/dev/null; done
+	echo "restart: $kind files: containers ready in $(since "$start")"
+	for ((rep = 1; rep <= BENCH_REPS; rep++)); do
 		summary=""
-		for mode in $(shuf -e "${modes[@]}"); do
+		for slot in $(shuf -e "${slots[@]}"); do
+			mode=${slot%:*} mib=${slot#*:}
 			# sync-then-mount cleaned its D at its last restart: dirty
 			# it again, untimed, through the overlay as the container would.
-			[ "$mode" != sync ] || bench-restart populate "$kind" "$mib" "$(merged sync)"
-			line=$(restart "$mode" "$kind" "$mib")
+			[ "$mode" != sync ] || bench-restart populate "$kind" "$mib" "$(merged "$slot")"
+			line=$(restart "$slot" "$kind")
 			echo "$kind,$mib,$mode,$rep,$line" >>"$csv"
-			summary+=" $mode=$(ms "$line")ms"
+			summary+=" $mode/$mib=$(ms "$line")"
 		done
-		echo "restart: $kind files, D=$mib MiB, rep $rep/$BENCH_REPS:$summary"
+		echo "restart: $kind files, rep $rep/$BENCH_REPS (ms):$summary"
 	done
 	remove_containers
-	echo "restart: $kind files, D=$mib MiB: done in $(since "$start")"
+	echo "restart: $kind files: done in $(since "$start")"
 }
 
 require_tsc_clock
@@ -88,11 +100,9 @@ keep_dirty_data
 modprobe overlay
 make_filesystems
 for kind in $BENCH_KINDS; do
-	for mib in $BENCH_SIZES; do
-		measure_cell "$kind" "$mib"
-	done
+	measure_kind "$kind"
 done
-for mode in "${modes[@]}"; do umount "$mnt/$mode"; done
+for slot in "${slots[@]}"; do umount "$(fs_of "$slot")"; done
 
 # Every reuse restart must have reused the upper (checked after the timed
 # region, in /sys/fs/overlay/<dev>/reused).

@@ -67,7 +67,7 @@ check "cost: no base kernel in a smoke run" [ "$(rows "$csv" '$1 == "base"')" = 
 # results.md: the header, each part's table and goals, the notes.
 md=$out/results.md
 check "results.md names the machine and the kernel" \
-	grep -qE '^Measured .* on [0-9]+ CPUs .*\(smoke run\)' "$md"
+	grep -qE '^Measured on [0-9]+ CPUs .*\(smoke run\)' "$md"
 check "results.md has the restart table with a row per kind and D" bash -c "
 	grep -q '^| content | D | reuse | unchecked | sync-then-mount | discard |$' '$md' &&
 	[ \$(grep -cE '^\| (small|large) files \| [0-9]+ MiB \|( [0-9.]+ \([0-9.]+\) \|){4}$' '$md') = $((want / 4)) ]"
