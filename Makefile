@@ -67,3 +67,5 @@ config-check: deps
 ## clean         remove build output except build/linux (your kernel work)
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
+	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-base
+	[ ! -d build/linux ] || git -C build/linux worktree prune
