@@ -46,7 +46,7 @@ quantiles() {
 		awk -F '\t' '
 		function rank(p,  r) { r = int(p * n); if (r < p * n) r++; return v[r] }
 		function flush() {
-			if (n) printf "%s,%d,%.1f,%s,%s\n", key, n, (v[int((n + 1) / 2)] + v[int((n + 2) / 2)]) / 2, rank(0.95), rank(0.99)
+			if (n) printf "%s,%d,%.4f,%s,%s\n", key, n, (v[int((n + 1) / 2)] + v[int((n + 2) / 2)]) / 2, rank(0.95), rank(0.99)
 		}
 		$1 != key { flush(); key = $1; n = 0 }
 		{ v[++n] = $2 }

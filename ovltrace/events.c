@@ -452,7 +452,7 @@ static int ovl_decode(struct ovl_decoder *d, struct ovl_format *f, int kind,
 		      struct tep_record *rec)
 {
 	unsigned long long dev = 0, upper, inst = 0, saved_inst, errseq;
-	unsigned long long saved_errseq, cur_errseq, reason_val, since;
+	unsigned long long saved_errseq, cur_errseq = 0, reason_val, since;
 	char devs[32], uppers[32], explain[512];
 	const char *reason = NULL, *why;
 	struct json j;
@@ -540,17 +540,17 @@ static int ovl_decode(struct ovl_decoder *d, struct ovl_format *f, int kind,
 	}
 
 	if (d->opts->json && kind != OVL_EV_MISMATCH) {
+		char hex[16];
+
 		json_str(&j, "dev", devs);
 		json_str(&j, "upper_dev", uppers);
-		if (kind != OVL_EV_WB_ERR) {
+		if (kind != OVL_EV_WB_ERR)
 			json_u64(&j, "upper_instance_id", inst);
-		}
-		snprintf(devs, sizeof(devs), "0x%08llx", errseq);
-		json_str(&j, "errseq", devs);
+		snprintf(hex, sizeof(hex), "0x%08llx", errseq);
+		json_str(&j, "errseq", hex);
 		if (kind == OVL_EV_WB_ERR) {
-			snprintf(devs, sizeof(devs), "0x%08llx",
-				 ovl_val(f, kind, F_CUR_ERRSEQ, rec));
-			json_str(&j, "cur_errseq", devs);
+			snprintf(hex, sizeof(hex), "0x%08llx", cur_errseq);
+			json_str(&j, "cur_errseq", hex);
 			json_i64(&j, "err", err);
 			json_str(&j, "err_name", ovl_errname(err));
 		}

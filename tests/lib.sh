@@ -34,6 +34,19 @@ tap_lines() {
 	done
 }
 
+# wait_recording DIR: wait (up to 10 s) until a trace-cmd recorder started
+# in the background has enabled the overlayfs events in tracefs DIR (the
+# top level or an instance), so that nothing done next goes unrecorded.
+wait_recording() {
+	local _
+	for _ in $(seq 100); do
+		[ "$(cat "$1/events/overlayfs/enable" 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "wait_recording: trace-cmd did not enable the events in $1" >&2
+	return 1
+}
+
 # check DESC CMD...: ok when CMD succeeds.
 check() {
 	local desc=$1

@@ -7,6 +7,7 @@
 # page is two filemap events), BENCH_READER_CYCLES overlay cycles.
 set -eu
 . "$(dirname "$0")/lib.sh"
+. "$bench_top/tests/lib.sh" # wait_recording
 
 mib=${BENCH_READER_MIB:-2304}
 cycles=${BENCH_READER_CYCLES:-50}
@@ -23,10 +24,7 @@ cd /tmp
 trace-cmd record -q -b "${BENCH_READER_BUF_KB:-262144}" -o "$LAB_OUT/reader.dat" -e overlayfs -e filemap -e writeback \
 	>/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-for _ in $(seq 100); do
-	[ "$(cat /sys/kernel/tracing/events/overlayfs/enable 2>/dev/null)" = 1 ] && break
-	sleep 0.1
-done
+wait_recording /sys/kernel/tracing
 sleep 1
 
 chunk=64

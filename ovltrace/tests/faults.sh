@@ -33,11 +33,7 @@ echo "upper_dev $(stat -c '%Hd:%Ld' "$fs")" >>"$expect"
 (cd /tmp && exec trace-cmd record -q -o "$out/trace.dat" -B lab \
 	-e overlayfs -e filemap -e writeback) >"$out/trace-cmd.log" 2>&1 &
 recorder=$!
-# trace-cmd has enabled the events once the instance's overlayfs enable is 1.
-for _ in $(seq 100); do
-	[ "$(cat /sys/kernel/tracing/instances/lab/events/overlayfs/enable 2>/dev/null)" = 1 ] && break
-	sleep 0.1
-done
+wait_recording /sys/kernel/tracing/instances/lab
 sleep 0.5
 
 # volatile NAME: mount the volatile overlay NAME, write a file, unmount.
