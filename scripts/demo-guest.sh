@@ -3,7 +3,8 @@
 # and what the kernel answered: the mount, /sys/fs/overlay/ and the
 # overlayfs trace events.
 set -u
-. "$(dirname "$0")/../tests/lib.sh"
+. "$(dirname "$0")/../tests/tap.sh"
+. "$(dirname "$0")/../tests/fixtures.sh"
 
 T=/sys/kernel/tracing
 # say LINE...: a step of the story; one argument a line.

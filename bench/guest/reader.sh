@@ -7,7 +7,7 @@
 # page is two filemap events), BENCH_READER_CYCLES overlay cycles.
 set -eu
 . "$(dirname "$0")/lib.sh"
-. "$bench_top/tests/lib.sh" # wait_recording
+. "$bench_top/tests/fixtures.sh" # wait_recording
 
 mib=${BENCH_READER_MIB:-2304}
 cycles=${BENCH_READER_CYCLES:-50}

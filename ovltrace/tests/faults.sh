@@ -15,7 +15,7 @@
 #   wb_err_dev MAJ:MIN          that mount
 # Hooks: $FAULTS_BEFORE_STOP runs (eval) before the recorder stops.
 set -eu
-. "$(dirname "$0")/../../tests/lib.sh"
+. "$(dirname "$0")/../../tests/fixtures.sh"
 
 out=$1
 mkdir -p "$out"

@@ -4,13 +4,13 @@
 # fixtures recorded in the VM (ovltrace/tests/record-fixtures), every error
 # path a file can take, valgrind, install and the man page. The host kernel
 # lacks the series, which is itself an error path ovltrace must explain.
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 fx=$top/ovltrace/tests/fixtures
 ovltrace=$top/build/ovltrace/ovltrace
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 make -s -C "$top/ovltrace" O="$top/build/ovltrace" || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
 
 # run_ovl NAME ARGS...: run ovltrace, keep stdout/stderr/status in $tmp/NAME.*
@@ -33,7 +33,7 @@ expect_fail() {
 run_ovl text report "$fx/refusals.dat"
 run_ovl json --json report "$fx/refusals.dat"
 check_sh "report of the fixture exits 0" '[ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]'
-tap_lines < <(python3 - "$fx/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
+tap_run "the report checker" python3 - "$fx/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
 import json, re, sys
 def ok(c, w):
     print(("ok" if c else "not ok"), "-", w)
@@ -41,9 +41,17 @@ expect, refused = {}, []
 for line in open(sys.argv[1]):
     k, *v = line.split()
     (refused.append(v[0]) if k == "refused" else expect.__setitem__(k, v))
-objs = [json.loads(l) for l in open(sys.argv[2])]
+def parse(line):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        return None
+    return o if isinstance(o, dict) else None
+raw = open(sys.argv[2]).read().splitlines()
+objs = [parse(l) for l in raw]
 text = open(sys.argv[3]).read().splitlines()
-ok(True, f"--json: all {len(objs)} lines parse as JSON objects")
+ok(raw and None not in objs, f"--json: all {len(raw)} lines parse as JSON objects")
+objs = [o for o in objs if o is not None]
 ev = [o for o in objs if o["event"] != "summary"]
 keys = {
     "checkpoint": {"ts", "ts_ns", "cpu", "event", "dev", "upper_dev", "upper_instance_id", "errseq", "explanation"},
@@ -100,7 +108,6 @@ lost_lines = [l for l in text if "lost data: inode" in l]
 ok(any(f"inode {expect['lost_errseq'][0]} " in l for l in lost_lines) and any("-inum INODE" in l for l in text),
    "text: lost inodes listed with how to find their paths")
 PY
-)
 
 # --- recordings without overlayfs events
 run_ovl quiet report "$fx/quiet.dat"
@@ -153,8 +160,8 @@ check_sh "report into a full disk: exit 1, says so" '[ "$rc" = 1 ] && grep -q "c
 
 # --- this host's kernel has no series: ovltrace must say so
 if [ -d /sys/fs/overlay ]; then
-	tap_ok "status on a kernel without the series # SKIP this host kernel has /sys/fs/overlay"
-	tap_ok "watch on a kernel without the series # SKIP this host kernel has the series"
+	tap_skip "status on a kernel without the series" "this host kernel has /sys/fs/overlay"
+	tap_skip "watch on a kernel without the series" "this host kernel has the series"
 else
 	modprobe overlay 2>/dev/null || true
 	if grep -q overlay /proc/filesystems; then
@@ -164,12 +171,12 @@ else
 			run_ovl noseries_watch watch --duration 1
 			expect_fail noseries_watch 5 "the reusable volatile series is not applied" "watch on a kernel without the series"
 		else
-			tap_ok "watch on a kernel without the series # SKIP needs root and tracefs on the host"
+			tap_skip "watch on a kernel without the series" "needs root and tracefs on the host"
 		fi
 	else
 		run_ovl noseries status
 		expect_fail noseries 5 "modprobe overlay" "status without overlayfs"
-		tap_ok "watch on a kernel without the series # SKIP no overlayfs on this host"
+		tap_skip "watch on a kernel without the series" "no overlayfs on this host"
 	fi
 fi
 
