@@ -6,7 +6,7 @@
 # empty to skip). The kernels boot in turn, BENCH_COST_ROUNDS times each,
 # so that drift of the host affects both alike.
 # Writes cost.csv (every repetition), cost-summary.csv and cost.md into BENCH_OUT.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 mounts=${BENCH_COST_MOUNTS:-1000}

@@ -18,7 +18,7 @@ done
 # The guest halves check that they time with the TSC.
 guest_clock_params() {
 	local mhz
-	mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //{p;q}' /proc/cpuinfo)
 	[ -n "$mhz" ] || die "no 'cpu MHz' in /proc/cpuinfo: cannot give the guest its TSC rate"
 	awk -v m="$mhz" 'BEGIN { printf "tsc=reliable tsc_early_khz=%d", m * 1000 }'
 }
@@ -39,9 +39,15 @@ bench_share() { echo "$BENCH_WORK/vm-$1/share"; }
 
 # quantiles: "KEY,VALUE" lines in (KEY may hold commas), one
 # "KEY,n,median,p95,p99" line per KEY out. The median of an even count is
-# the mean of the two middle values; p95 and p99 are nearest-rank.
+# the mean of the two middle values; p95 and p99 are nearest-rank. A VALUE
+# that is not a number (a failed measurement left empty) fails it.
 quantiles() {
-	awk -F, -v OFS='\t' '{ v = $NF; print substr($0, 1, length($0) - length(v) - 1), v }' |
+	awk -F, -v OFS='\t' '
+		$NF !~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/ {
+			print "quantiles: not a number: " $0 >"/dev/stderr"
+			exit 1
+		}
+		{ v = $NF; print substr($0, 1, length($0) - length(v) - 1), v }' |
 		sort -t "$(printf '\t')" -k1,1 -k2,2g |
 		awk -F '\t' '
 		function rank(p,  r) { r = int(p * n); if (r < p * n) r++; return v[r] }

@@ -5,7 +5,7 @@
 # writing but not restarting (idle) and alone (quiet).
 # Writes neighbour.csv (per phase and round, and "all"), neighbour-containers.csv
 # and neighbour.md into BENCH_OUT.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 k=${BENCH_NB_K:-8}

@@ -6,7 +6,7 @@
 # BENCH_READER_CYCLES volatile overlay cycles). Both run on the host, interleaved,
 # output to /dev/null, BENCH_REPS times each. Goal: ovltrace >= 2x faster.
 # Writes reader.csv (every run), reader-summary.csv and reader.md.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ovltrace=$build/ovltrace/ovltrace
@@ -26,15 +26,18 @@ dat=$BENCH_WORK/reader.dat
 mv "$(bench_share reader)/reader.dat" "$dat"
 
 # What the recording holds, by ovltrace's own count (and trace-cmd's).
-summary=$("$ovltrace" --json report "$dat" | tail -n 1)
+summary=$("$ovltrace" --json report "$dat" | tail -n 1) || die "ovltrace report of $dat failed"
 records=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["records"])' "$summary")
 events=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["events"])' "$summary")
-lines=$(trace-cmd report "$dat" 2>/dev/null | grep -c ': ')
+lines=$(trace-cmd report "$dat" 2>/dev/null | grep -c ': ') || die "trace-cmd report of $dat failed"
 log "recording: $(du -h "$dat" | cut -f1), $records records ($events overlayfs events); trace-cmd report prints $lines event lines"
 [ "$records" -ge "$want" ] || die "the recording has $records records, fewer than $want: raise BENCH_READER_MIB"
 [ "$events" -gt 0 ] || die "the recording has no overlayfs event"
 
-# seconds CMD...: wall-clock seconds of one run, output discarded.
+# seconds CMD...: wall-clock seconds of one run, output discarded. Called
+# as t=$(seconds ...) on its own line: set -e then stops the part when
+# the run failed (a die inside "echo ...$(seconds ...)" would only end the
+# command substitution and leave an empty figure in the CSV).
 seconds() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -47,11 +50,11 @@ echo "rep,tool,seconds" >"$csv"
 # Warm the page cache once so the first timed run does not read the disk.
 cat "$dat" >/dev/null
 for rep in $(seq "$BENCH_REPS"); do
-	{
-		echo "$rep,trace-cmd report,$(seconds trace-cmd report "$dat")"
-		echo "$rep,ovltrace report,$(seconds "$ovltrace" report "$dat")"
-		echo "$rep,ovltrace --json report,$(seconds "$ovltrace" --json report "$dat")"
-	} >>"$csv"
+	t_tc=$(seconds trace-cmd report "$dat")
+	t_text=$(seconds "$ovltrace" report "$dat")
+	t_json=$(seconds "$ovltrace" --json report "$dat")
+	printf '%s,%s,%s\n' "$rep" "trace-cmd report" "$t_tc" "$rep" "ovltrace report" "$t_text" \
+		"$rep" "ovltrace --json report" "$t_json" >>"$csv"
 done
 
 {

@@ -3,7 +3,7 @@
 # of dirty data, per mode (reuse, sync-then-mount, unchecked, discard).
 # Writes restart.csv (every restart), restart-summary.csv, restart-plot.dat
 # (for bench/plots/restart.gp) and restart.md into BENCH_OUT.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kinds=${BENCH_KINDS:-small large}

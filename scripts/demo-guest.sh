@@ -2,7 +2,7 @@
 # The guest half of 'make demo'. Narrates each step, then shows the command
 # and what the kernel answered: the mount, /sys/fs/overlay/ and the
 # overlayfs trace events.
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../tests/tap.sh"
 . "$(dirname "$0")/../tests/fixtures.sh"
 
@@ -45,7 +45,7 @@ echo >"$T/trace"
 (cd /tmp && exec trace-cmd record -q -o /tmp/demo.dat -B demo -e overlayfs -e filemap:filemap_set_wb_err) \
 	>/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-sleep 2 # let trace-cmd start recording
+wait_recording "$T/instances/demo"
 
 say "A container starts: a volatile overlay (no sync of the upper, ever)."
 run ovl-mount "$opts,volatile" /tmp/merged

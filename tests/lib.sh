@@ -4,7 +4,9 @@
 # shellcheck shell=bash
 
 set -o pipefail
+# shellcheck source=tests/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# shellcheck source=tests/fixtures.sh
 . "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 tap_guard
 

@@ -5,7 +5,7 @@
 # the overlayfs tracepoints disabled and, when the kernel has them, enabled.
 # Appends kernel,tracepoints,op,rep,us_per_op lines to $LAB_OUT/cost.csv;
 # repetitions are numbered from BENCH_REP_FIRST.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 fs=$mnt/cost

@@ -9,7 +9,7 @@
 #   sync    the containers write and restart with sync-then-mount
 # Writes $LAB_OUT/neighbour-fsync.csv (mode,round,fsync_us) and
 # $LAB_OUT/neighbour-containers.csv.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 k=$BENCH_NB_K

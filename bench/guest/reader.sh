@@ -5,7 +5,7 @@
 # cycles (checkpoint, reuse, a refusal) among them. Writes
 # $LAB_OUT/reader.dat; BENCH_READER_MIB of page cache churn (each 4 KiB
 # page is two filemap events), BENCH_READER_CYCLES overlay cycles.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$bench_top/tests/fixtures.sh" # wait_recording
 
@@ -25,7 +25,6 @@ trace-cmd record -q -b "${BENCH_READER_BUF_KB:-262144}" -o "$LAB_OUT/reader.dat"
 	>/tmp/trace-cmd.log 2>&1 &
 recorder=$!
 wait_recording /sys/kernel/tracing
-sleep 1
 
 chunk=64
 rounds=$(((mib + chunk - 1) / chunk))

@@ -6,7 +6,7 @@
 # For each kind of content, every slot restarts once per repetition, in a
 # random order: drift of the host hits every mode and every D alike.
 # Env: BENCH_KINDS, BENCH_SIZES (MiB), BENCH_REPS. Writes $LAB_OUT/restart.csv.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 modes=(reuse sync unchecked discard)

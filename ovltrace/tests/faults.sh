@@ -14,7 +14,7 @@
 #   lost_wb_err INO...          ... while the wb_err mount was mounted
 #   wb_err_dev MAJ:MIN          that mount
 # Hooks: $FAULTS_BEFORE_STOP runs (eval) before the recorder stops.
-set -eu
+set -euo pipefail
 . "$(dirname "$0")/../../tests/fixtures.sh"
 
 out=$1
@@ -34,7 +34,6 @@ echo "upper_dev $(stat -c '%Hd:%Ld' "$fs")" >>"$expect"
 	-e overlayfs -e filemap -e writeback) >"$out/trace-cmd.log" 2>&1 &
 recorder=$!
 wait_recording /sys/kernel/tracing/instances/lab
-sleep 0.5
 
 # volatile NAME: mount the volatile overlay NAME, write a file, unmount.
 volatile() {

@@ -4,11 +4,11 @@
 # bench/results/). Every part runs end to end and writes what it promises;
 # the figures themselves mean nothing here.
 # shellcheck disable=SC2016 # awk conditions in single quotes
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d "$top/build/bench-smoke.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 out=$tmp/results
 kinds=small sizes="0 1"
 modes="reuse sync unchecked discard"
@@ -83,7 +83,7 @@ if command -v gnuplot >/dev/null; then
 	check "restart.png is a PNG" \
 		[ "$(head -c 8 "$out/restart.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
 else
-	tap_ok "restart.png # SKIP gnuplot is not installed"
+	tap_skip "restart.png is a PNG" "gnuplot is not installed"
 fi
 diag "smoke run: $((SECONDS - start))s; log: tail of $tmp/log" "$(tail -n 3 "$tmp/log")"
 tap_done

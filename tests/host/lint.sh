@@ -1,26 +1,53 @@
 #!/usr/bin/env bash
-# Static checks: the lab's shell is shellcheck-clean, and every patch of the
-# series is checkpatch --strict clean.
-set -u
+# Static checks: the lab's shell is shellcheck-clean, every script sets
+# pipefail, no check in the suites can pass without asserting anything
+# (tests/host/lint/tap_lint.py), and every patch of the series is
+# checkpatch --strict clean.
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 cd "$top" || exit 1
-mapfile -t shell < <(grep -rlE '^#!.*\b(ba)?sh\b' .ci scripts vm tests bench 2>/dev/null; ls tests/lib.sh scripts/lib.sh)
-check "shellcheck: ${#shell[@]} shell files" shellcheck -x "${shell[@]}"
+# Every shell file: scripts (by their #!) and the sourced libraries.
+mapfile -t shell < <(grep -rlE '^#!.*\b(ba)?sh\b' .ci scripts vm tests bench ovltrace/tests | sort)
+libs=(tests/*.sh scripts/lib.sh bench/lib.sh bench/guest/lib.sh)
+check "shellcheck: $((${#shell[@]} + ${#libs[@]})) shell files" shellcheck -x "${shell[@]}" "${libs[@]}"
 
-while read -r p; do
-	case $p in '' | '#'*) continue ;; esac
-	# /usr/bin first: checkpatch runs spdxcheck.py with Debian's python3-ply
-	out=$(cd build/linux && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary "$top/patches/$p" 2>&1)
-	check "checkpatch --strict: $p" [ -z "$out" ]
-	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
-done <patches/series
+# pipefail everywhere: a pipeline that computes a result (a bench figure,
+# a count) must fail when a stage fails, not report what the last stage
+# made of partial input.
+no_pipefail=()
+for f in "${shell[@]}"; do
+	grep -qE '^set -[a-z]*o pipefail|^set -o pipefail|^set -[a-z]+ -o pipefail' "$f" || no_pipefail+=("$f")
+done
+check "every script sets -o pipefail (${#shell[@]} scripts)${no_pipefail[*]:+; not: ${no_pipefail[*]}}" \
+	[ "${#no_pipefail[@]}" = 0 ]
+
+# Checks that cannot fail: the suites, their libraries, the demo.
+suites=(tests/*.sh tests/host/*.sh tests/scenarios/*.sh scripts/demo-guest.sh ovltrace/tests/*.sh)
+tap_run "the TAP lint" python3 "$top/tests/host/lint/tap_lint.py" "${suites[@]}"
+
+if [ -x build/linux/scripts/checkpatch.pl ]; then
+	while read -r p; do
+		case $p in '' | '#'*) continue ;; esac
+		# /usr/bin first: checkpatch runs spdxcheck.py with Debian's python3-ply
+		out=$(cd build/linux && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict --terse --no-summary "$top/patches/$p" 2>&1)
+		check "checkpatch --strict: $p" [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	done <patches/series
+else
+	tap_skip "checkpatch --strict: patches/" "no build/linux (make tree)"
+fi
 
 # The sysfs ABI document of the series parses (what get_abi.pl reads).
+abi_checks=("get_abi.pl validate: Documentation/ABI is clean"
+	"get_abi.pl knows /sys/fs/overlay/<major>:<minor>/reusable")
 if [ -f build/linux/Documentation/ABI/testing/sysfs-fs-overlay ]; then
 	out=$(cd build/linux && PATH=/usr/bin:$PATH ./scripts/get_abi.pl validate --dir Documentation/ABI 2>&1)
-	check "get_abi.pl validate: Documentation/ABI is clean" [ -z "$out" ]
-	check "get_abi.pl knows /sys/fs/overlay/<major>:<minor>/reusable" bash -c \
+	check "${abi_checks[0]}" [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	check "${abi_checks[1]}" bash -c \
 		"cd build/linux && PATH=/usr/bin:\$PATH ./scripts/get_abi.pl search 'fs/overlay/.*/reusable' --dir Documentation/ABI | grep -q sysfs-fs-overlay"
+else
+	for c in "${abi_checks[@]}"; do
+		tap_skip "$c" "build/linux has no Documentation/ABI/testing/sysfs-fs-overlay (make tree)"
+	done
 fi
 tap_done

@@ -2,13 +2,13 @@
 # Tests of the lab itself, run on the host: vm/run must carry the guest's
 # exit status back and must fail runs where the kernel misbehaved.
 # shellcheck disable=SC2016 # $LAB_* expand in the guest
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 run=$top/vm/run
 flavour=${LAB_FLAVOUR:-debug}
 tmp=$(mktemp -d "$top/build/lab-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 
 # vmrun EXPECTED_RC DESC VM-ARGS...: run, keep output in $tmp/out.
 vmrun() {
@@ -16,8 +16,8 @@ vmrun() {
 	shift 2
 	"$run" -f "$flavour" "$@" >"$tmp/out" 2>&1
 	rc=$?
-	check "$desc (exit $rc, want $want)" [ "$rc" = "$want" ]
-	[ "$rc" = "$want" ] || sed 's/^/#   /' "$tmp/out" | tail -n 20
+	check "$desc (exit $rc, want $want)" [ "$rc" = "$want" ] ||
+		sed 's/^/#   /' "$tmp/out" | tail -n 20
 }
 
 vmrun 0 "a clean command exits 0" -- true
@@ -39,9 +39,10 @@ vmrun 254 "a kernel WARNING fails the run" -q -- \
 	sh -c 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT'
 vmrun 255 "a kernel panic returns 255" -q -- \
 	sh -c 'echo PANIC >/sys/kernel/debug/provoke-crash/DIRECT'
-start=$SECONDS
 vmrun 255 "a hung guest returns 255" -q -t 30 -- sleep 3600
-check "the hang was cut at the timeout ($((SECONDS - start))s, timeout 30s)" [ $((SECONDS - start)) -lt 60 ]
+# vm/run's own verdict, not the wall clock (a loaded host is slow).
+check "the hang was cut by the timeout, and vm/run says so" \
+	grep -q '^vm/run: guest timed out after 30s; console: ' "$tmp/out"
 
 img=$tmp/persist.img
 vmrun 0 "boot 1 writes a persistent disk" -p "$img:64M" -- sh -c '

@@ -3,12 +3,12 @@
 # a disk image, writes and dies without a clean shutdown; boot 2, on the
 # same image, refuses the volatile mount (ESTALE) and a durable one (EINVAL).
 # shellcheck disable=SC2016 # $LAB_* expand in the guest
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 flavour=${LAB_FLAVOUR:-debug}
 tmp=$(mktemp -d "$top/build/reboot-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 img=$tmp/disk.img
 guest='
 PATH=$LAB_TOP/build/tools:$PATH

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # check_sh conditions are eval'd, in single quotes
 # Four loops for 60 seconds under the debug kernel: volatile mounts and
 # unmounts (each one reuses the upper), readers of every sysfs attribute,
 # the overlayfs events enabled and disabled, fanotify listeners coming and
 # going. The console must stay clean (KASAN, lockdep: vm/run checks).
 # vm: --disk 1G
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 T=/sys/kernel/tracing
@@ -39,7 +40,15 @@ repeat() {
 	done
 	echo "$n" >"/tmp/$name.out"
 }
-sweep_sysfs() { cat /sys/fs/overlay/*/* >/dev/null 2>&1 || true; }
+# One sweep over the attributes of every mounted overlay: it counts when
+# at least one was read (a directory may go away under it).
+sweep_sysfs() {
+	local a n=0
+	for a in /sys/fs/overlay/*:*/*; do
+		cat "$a" >/dev/null 2>&1 && n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
 toggle_events() { echo 1 >"$T/events/overlayfs/enable" && echo 0 >"$T/events/overlayfs/enable"; }
 listen() { fs-errors /tmp/m 1 >/dev/null 2>&1; }
 
@@ -50,9 +59,9 @@ repeat listener listen &
 wait
 read -r mounts failures </tmp/mounter.out
 diag "in ${secs}s: $mounts mount/unmount cycles, $(cat /tmp/reader.out) sysfs sweeps, $(cat /tmp/tracer.out) event toggles, $(cat /tmp/listener.out) fanotify listeners"
-check "volatile mounts cycled ($mounts), every one reused the upper ($failures failed)" \
-	[ "$mounts" -gt 0 ] && [ "$failures" = 0 ]
-check "sysfs was read while mounts came and went" [ "$(cat /tmp/reader.out)" -gt 0 ]
+check_sh "volatile mounts cycled ($mounts), every one reused the upper ($failures failed)" \
+	'[ "$mounts" -gt 0 ] && [ "$failures" = 0 ]'
+check "sysfs of a live overlay was read while mounts came and went" [ "$(cat /tmp/reader.out)" -gt 0 ]
 check "tracing was switched on and off" [ "$(cat /tmp/tracer.out)" -gt 0 ]
 check "fanotify listeners came and went" [ "$(cat /tmp/listener.out)" -gt 0 ]
 check "the upper holds the last counter" test -s "$fs/upper/counter"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # check_sh conditions are eval'd, in single quotes
 # What operators see without reading kernel logs: /sys/fs/overlay/, the
 # FS_IOC_GETFSSYSFSPATH ioctl, poll() on "reusable", fanotify FAN_FS_ERROR,
 # the overlayfs tracepoints (one per decision), trace-cmd and perf.
 # vm: --disk 1G
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 T=/sys/kernel/tracing
@@ -60,8 +61,8 @@ check "the directory is named after st_dev ($d)" test -d "/sys/fs/overlay/$d"
 expect_attrs "volatile: every attribute as documented" "$d" \
 	upper_dev="$upper_dev" fsync_mode=volatile errseq=0x00000000 wb_err=0 reusable=1 reused=0
 upper_id=$(attr "$d" upper_instance_id)
-check "instance ids are set (overlay $(attr "$d" instance_id), upper $upper_id)" \
-	[ "$(attr "$d" instance_id)" -gt 0 ] && [ "$upper_id" -gt 0 ]
+check_sh "instance ids are set (overlay $(attr "$d" instance_id), upper $upper_id)" \
+	'[ "$(attr "$d" instance_id)" -gt 0 ] && [ "$upper_id" -gt 0 ]'
 check "the checkpoint event names the same upper" grep -q "upper_dev=$upper_dev upper_instance_id=$upper_id " "$T/trace"
 check "FS_IOC_GETFSSYSFSPATH on a file answers overlay/$d" [ "$(sysfs-path "$m/file")" = "overlay/$d" ]
 umount "$m"
@@ -129,7 +130,7 @@ check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" 
 # fanotify see it once.
 (cd /tmp && exec trace-cmd record -q -o /tmp/trace.dat -B lab -e overlayfs) >/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-sleep 3
+wait_recording "$T/instances/lab"
 # fanotify takes filesystem marks with FID reporting only where file
 # handles can be decoded: on overlays with nfs_export=on.
 overlay wberr volatile,index=on,nfs_export=on

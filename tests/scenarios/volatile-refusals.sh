@@ -3,7 +3,7 @@
 # reused: the mount fails with ESTALE and says why, in dmesg (one line) and
 # in the fs_context log that fsconfig() users read.
 # vm: --disk 1G
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 m=/tmp/merged

@@ -3,7 +3,7 @@
 # behind device-mapper): checkpoint, 100 reuse cycles without sync, the
 # mount options runtimes use, and the refusals that stay as upstream.
 # vm: --disk 2G
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 m=/tmp/merged

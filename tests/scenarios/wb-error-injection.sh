@@ -4,7 +4,7 @@
 # mount over the unseen error fails with EIO, as upstream 6.12 does; the
 # upper that had the error is then never reused (ESTALE).
 # vm: --disk 1G
-set -u
+set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 use_upper_fs
