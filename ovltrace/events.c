@@ -58,8 +58,14 @@ static const struct ovl_event_desc {
 		{ F_S_DEV, F_I_INO, F_ERRSEQ }, 3 },
 };
 
-/* What each refusal reason means and what to do (ovltrace.8 repeats them). */
-static const struct {
+/*
+ * What each refusal reason means and what to do: ovltrace.8 and
+ * docs/operators.md say the same, and tests/host/ovltrace.sh checks that
+ * every name here is in both. The first seven are the v1 series' (and the
+ * fixtures'); the others came with v2 (volatile_reuse=on). Names, not
+ * numbers: a recording's own print format maps its numbers to names.
+ */
+static const struct ovl_reason {
 	const char *reason;
 	const char *explain;
 } reasons[] = {
@@ -83,6 +89,22 @@ static const struct {
 	{ "not_volatile", "a volatile upper was mounted without 'volatile': a "
 	  "durable mount cannot vouch for it; mount it volatile again to reuse "
 	  "it, or discard it" },
+	{ "upperdir", "the checkpoint belongs to another upper directory (this "
+	  "workdir was checkpointed with a different upperdir): it says nothing "
+	  "about this one; discard this upper and its workdir" },
+	{ "metadata", "the upper's block device had a writeback error since the "
+	  "checkpoint (metadata such as inode tables, bitmaps or directory "
+	  "blocks may be lost): discard this upper" },
+	{ "in_use", "the upperdir or workdir is in use by another live overlay "
+	  "mount (EBUSY): the upper is not stale, do NOT discard it; unmount "
+	  "the other overlay first, then mount again" },
+	{ "unreadable", "the checkpoint could not be read (the mount failed "
+	  "with that error, e.g. EIO from a shut-down upper, EACCES, ENOMEM): "
+	  "nothing was decided about the upper; check the upper filesystem "
+	  "(dmesg, fsck) before reusing or discarding it" },
+	{ "not_enabled", "a volatile upper was mounted volatile but without "
+	  "volatile_reuse=on (EINVAL, as upstream): mount it with "
+	  "-o volatile,volatile_reuse=on to reuse it, or discard it" },
 };
 
 const char *ovl_reason_explain(const char *reason)
@@ -93,6 +115,43 @@ const char *ovl_reason_explain(const char *reason)
 		if (!strcmp(reasons[i].reason, reason))
 			return reasons[i].explain;
 	return NULL;
+}
+
+const char *ovl_reason_name_at(size_t i)
+{
+	return i < sizeof(reasons) / sizeof(reasons[0]) ? reasons[i].reason : NULL;
+}
+
+/* ovltrace reasons [REASON...]: the table above, all of it or by name. */
+int ovltrace_reasons(const struct ovltrace_opts *opts, char **names, int nr)
+{
+	const char *name, *why;
+	struct json j;
+	size_t i;
+	int k;
+
+	for (k = 0; k < nr; k++)
+		if (!ovl_reason_explain(names[k]))
+			return ovltrace_fail(OVLTRACE_USAGE,
+				"unknown reason '%s' ('ovltrace reasons' lists them)", names[k]);
+	for (i = 0; (name = ovl_reason_name_at(i)); i++) {
+		for (k = 0; k < nr && strcmp(names[k], name); k++)
+			;
+		if (nr && k == nr)
+			continue;
+		why = ovl_reason_explain(name);
+		if (opts->json) {
+			json_begin(&j, stdout);
+			json_str(&j, "reason", name);
+			json_str(&j, "explanation", why);
+			json_end(&j);
+		} else {
+			printf("%-13s %s\n", name, why);
+		}
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+	return OVLTRACE_OK;
 }
 
 /* The formats of one tep (a recording, or the live kernel). */
@@ -358,24 +417,80 @@ static int ovl_cmp_first(const void *a, const void *b)
 }
 
 /*
+ * One overlayfs record, decoded once: what both printers (text and JSON)
+ * render. Fields an event does not have stay 0.
+ */
+struct ovl_event {
+	int kind;
+	unsigned long long ts;
+	int cpu;
+	unsigned long long dev, upper_dev;
+	unsigned long long upper_instance_id;	/* checkpoint, reuse */
+	unsigned long long errseq;
+	unsigned long long cur_errseq;		/* wb_err */
+	/* mismatch */
+	unsigned long long reason_code, saved_instance_id, instance_id;
+	unsigned long long saved_errseq;
+	const char *reason;	/* NULL: not in the recording's format */
+	int err;		/* mismatch, wb_err */
+	/* wb_err and errseq refusals: which files lost data */
+	bool lists_lost;
+	bool wb_failures_traced;
+	struct ovl_failed *lost;	/* one per inode, in the order they failed */
+	size_t nr_lost;
+};
+
+static void ovl_decode(struct ovl_format *f, int kind, struct tep_record *rec,
+		       struct ovl_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->ts = rec->ts;
+	ev->cpu = rec->cpu;
+	ev->upper_dev = ovl_val(f, kind, F_UPPER_DEV, rec);
+	ev->errseq = ovl_val(f, kind, F_ERRSEQ, rec);
+	switch (kind) {
+	case OVL_EV_CHECKPOINT:
+	case OVL_EV_REUSE:
+		ev->dev = ovl_val(f, kind, F_DEV, rec);
+		ev->upper_instance_id = ovl_val(f, kind, F_UPPER_INSTANCE_ID, rec);
+		break;
+	case OVL_EV_WB_ERR:
+		ev->dev = ovl_val(f, kind, F_DEV, rec);
+		ev->cur_errseq = ovl_val(f, kind, F_CUR_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		break;
+	default: /* OVL_EV_MISMATCH */
+		ev->reason_code = ovl_val(f, kind, F_REASON, rec);
+		ev->reason = ovl_reason_name(f, ev->reason_code);
+		ev->saved_instance_id = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
+		ev->instance_id = ovl_val(f, kind, F_INSTANCE_ID, rec);
+		ev->saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		break;
+	}
+	ev->lists_lost = kind == OVL_EV_WB_ERR ||
+		(kind == OVL_EV_MISMATCH && ev->reason && !strcmp(ev->reason, "errseq"));
+	ev->wb_failures_traced = f->id[OVL_EV_SET_WB_ERR] >= 0;
+}
+
+/*
  * The inodes of UPPER whose writeback failed between SINCE and UNTIL, one
  * per inode (first failure, last failure, how many), in the order they
- * first failed: text lines or a JSON array.
+ * first failed.
  */
-static int ovl_print_failed(struct ovl_decoder *d, unsigned long long upper,
-			    unsigned long long since, unsigned long long until,
-			    bool recorded)
+static int ovl_lost_files(struct ovl_decoder *d, struct ovl_event *ev,
+			  unsigned long long since)
 {
 	struct ovl_failed *sel;
 	size_t i, n = 0, k = 0;
-	char dev[32], ts[32];
 
 	sel = malloc((d->nr_failed ? d->nr_failed : 1) * sizeof(*sel));
 	if (!sel)
-		return ovltrace_fail(-1, "out of memory");
+		return -1;
 	for (i = 0; i < d->nr_failed; i++)
-		if (d->failed[i].dev == upper && d->failed[i].first_ts >= since &&
-		    d->failed[i].first_ts <= until)
+		if (d->failed[i].dev == ev->upper_dev && d->failed[i].first_ts >= since &&
+		    d->failed[i].first_ts <= ev->ts)
 			sel[n++] = d->failed[i];
 	qsort(sel, n, sizeof(*sel), ovl_cmp_failed);
 	for (i = 0; i < n; i++) {
@@ -387,20 +502,98 @@ static int ovl_print_failed(struct ovl_decoder *d, unsigned long long upper,
 		}
 	}
 	qsort(sel, k, sizeof(*sel), ovl_cmp_first);
+	ev->lost = sel;
+	ev->nr_lost = k;
+	return 0;
+}
 
-	ovl_devname(dev, sizeof(dev), upper);
-	if (d->opts->json)
-		fputc('[', d->out);
-	for (i = 0; i < k; i++) {
-		struct ovl_failed *fl = &sel[i];
+/*
+ * What the decoder learns from an event: checkpoints and reuses mark since
+ * when a mount's writeback failures count, refusals are counted by
+ * reason, and an event that lists lost files gets them.
+ */
+static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
+{
+	unsigned long long since;
 
-		if (d->opts->json) {
-			fprintf(d->out,
-				"%s{\"ino\":%llu,\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,\"failures\":%lu}",
-				i ? "," : "", fl->ino, fl->first_ts,
-				fl->last_ts, fl->count);
-			continue;
-		}
+	if (ev->kind == OVL_EV_CHECKPOINT || ev->kind == OVL_EV_REUSE) {
+		if (ovl_add_mark(d, ev->ts, ev->dev, ev->upper_dev, ev->upper_instance_id))
+			return -1;
+	}
+	if (ev->kind == OVL_EV_MISMATCH)
+		ovl_count_reason(d, ev->reason ? ev->reason : "unknown");
+	if (!ev->lists_lost)
+		return 0;
+	/* Writeback failures on the upper since the mount's checkpoint (or
+	 * since the recording began). */
+	if (ev->kind == OVL_EV_WB_ERR)
+		since = ovl_since(d, true, ev->dev, ev->upper_dev, 0);
+	else
+		since = ovl_since(d, false, 0, ev->upper_dev, ev->saved_instance_id);
+	return ovl_lost_files(d, ev, since);
+}
+
+/* The event in words: what happened and what to do. */
+static void ovl_explain(const struct ovl_event *ev, char *buf, size_t len)
+{
+	char devs[32], uppers[32];
+	const char *why;
+
+	ovl_devname(devs, sizeof(devs), ev->dev);
+	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
+	switch (ev->kind) {
+	case OVL_EV_CHECKPOINT:
+		snprintf(buf, len,
+			 "volatile overlay %s on upper %s checkpointed (upper instance %llu, errseq 0x%08llx): "
+			 "it can be mounted again without a sync in this boot while the upper stays mounted and error-free",
+			 devs, uppers, ev->upper_instance_id, ev->errseq);
+		return;
+	case OVL_EV_REUSE:
+		snprintf(buf, len,
+			 "volatile overlay %s reused its upper on %s without a sync: the checkpoint held "
+			 "(same boot, upper instance %llu, no writeback error since errseq 0x%08llx)",
+			 devs, uppers, ev->upper_instance_id, ev->errseq);
+		return;
+	case OVL_EV_WB_ERR:
+		snprintf(buf, len,
+			 "volatile overlay %s: writeback to its upper %s failed (%s; errseq 0x%08llx, now 0x%08llx): "
+			 "data written through this mount may be lost and it will not be reused; "
+			 "after unmounting, discard the upper",
+			 devs, uppers, ovl_errname(ev->err), ev->errseq, ev->cur_errseq);
+		return;
+	}
+	why = ev->reason ? ovl_reason_explain(ev->reason) : NULL;
+	if (!why)
+		why = "a reason this version of ovltrace does not know; discard this upper";
+	if (ev->reason && !strcmp(ev->reason, "instance"))
+		snprintf(buf, len, "volatile upper on %s refused (instance %llu, now %llu): %s",
+			 uppers, ev->saved_instance_id, ev->instance_id, why);
+	else if (ev->reason && (!strcmp(ev->reason, "errseq") || !strcmp(ev->reason, "metadata")))
+		snprintf(buf, len, "volatile upper on %s refused (%s 0x%08llx, now 0x%08llx): %s",
+			 uppers, ev->reason, ev->saved_errseq, ev->errseq, why);
+	else if (ev->err)
+		snprintf(buf, len, "volatile upper on %s refused (%s, %s): %s", uppers,
+			 ev->reason ? ev->reason : "unknown", ovl_errname(ev->err), why);
+	else
+		snprintf(buf, len, "volatile upper on %s refused (%s): %s", uppers,
+			 ev->reason ? ev->reason : "unknown", why);
+}
+
+static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
+{
+	char ts[32], dev[32], explain[512];
+	size_t i;
+
+	ovl_ts(ts, sizeof(ts), ev->ts);
+	ovl_explain(ev, explain, sizeof(explain));
+	fprintf(d->out, "%16s %-10s %s\n", ts,
+		ev->kind == OVL_EV_MISMATCH ? "refused" : descs[ev->kind].label, explain);
+	if (!ev->lists_lost)
+		return;
+	ovl_devname(dev, sizeof(dev), ev->upper_dev);
+	for (i = 0; i < ev->nr_lost; i++) {
+		const struct ovl_failed *fl = &ev->lost[i];
+
 		ovl_ts(ts, sizeof(ts), fl->first_ts);
 		fprintf(d->out,
 			"%17s lost data: inode %llu (0x%llx) on %s, writeback failed at %s",
@@ -411,183 +604,94 @@ static int ovl_print_failed(struct ovl_decoder *d, unsigned long long upper,
 		}
 		fputc('\n', d->out);
 	}
-	if (d->opts->json) {
-		fputc(']', d->out);
-	} else if (k) {
+	if (ev->nr_lost)
 		fprintf(d->out,
 			"%17s (paths: find <mount point of %s> -xdev -inum INODE)\n",
 			"", dev);
-	} else if (recorded) {
+	else if (ev->wb_failures_traced)
 		fprintf(d->out,
 			"%17s no inode of %s failed writeback in the trace since the checkpoint\n",
 			"", dev);
-	} else {
+	else
 		fprintf(d->out,
 			"%17s (the trace has no filemap:filemap_set_wb_err events: trace with -e filemap to see which files lost data)\n",
 			"");
-	}
-	free(sel);
-	return 0;
 }
 
-static void ovl_line_begin(struct ovl_decoder *d, struct json *j,
-			   struct tep_record *rec, int kind)
+static void ovl_json_hex(struct json *j, const char *key, unsigned long long val)
 {
-	char ts[32];
+	char hex[16];
 
-	ovl_ts(ts, sizeof(ts), rec->ts);
-	if (d->opts->json) {
-		json_begin(j, d->out);
-		json_str(j, "ts", ts);
-		json_u64(j, "ts_ns", rec->ts);
-		json_i64(j, "cpu", rec->cpu);
-		json_str(j, "event", descs[kind].label);
-		return;
-	}
-	fprintf(d->out, "%16s %-10s ", ts, kind == OVL_EV_MISMATCH ? "refused" :
-		descs[kind].label);
+	snprintf(hex, sizeof(hex), "0x%08llx", val);
+	json_str(j, key, hex);
 }
 
-static int ovl_decode(struct ovl_decoder *d, struct ovl_format *f, int kind,
-		      struct tep_record *rec)
+static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev)
 {
-	unsigned long long dev = 0, upper, inst = 0, saved_inst, errseq;
-	unsigned long long saved_errseq, cur_errseq = 0, reason_val, since;
-	char devs[32], uppers[32], explain[512];
-	const char *reason = NULL, *why;
+	char ts[32], devs[32], uppers[32], explain[512];
 	struct json j;
-	int err = 0;
+	size_t i;
 
-	upper = ovl_val(f, kind, F_UPPER_DEV, rec);
-	ovl_devname(uppers, sizeof(uppers), upper);
-	errseq = ovl_val(f, kind, F_ERRSEQ, rec);
-	if (kind != OVL_EV_MISMATCH) {
-		dev = ovl_val(f, kind, F_DEV, rec);
-		ovl_devname(devs, sizeof(devs), dev);
-	}
-	if (kind == OVL_EV_CHECKPOINT || kind == OVL_EV_REUSE) {
-		inst = ovl_val(f, kind, F_UPPER_INSTANCE_ID, rec);
-		if (ovl_add_mark(d, rec->ts, dev, upper, inst))
-			return ovltrace_fail(-1, "out of memory");
-	}
-	if (kind == OVL_EV_MISMATCH || kind == OVL_EV_WB_ERR)
-		err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
-
-	ovl_line_begin(d, &j, rec, kind);
-	switch (kind) {
-	case OVL_EV_CHECKPOINT:
-		snprintf(explain, sizeof(explain),
-			 "volatile overlay %s on upper %s checkpointed (upper instance %llu, errseq 0x%08llx): "
-			 "it can be mounted again without a sync in this boot while the upper stays mounted and error-free",
-			 devs, uppers, inst, errseq);
-		break;
-	case OVL_EV_REUSE:
-		snprintf(explain, sizeof(explain),
-			 "volatile overlay %s reused its upper on %s without a sync: the checkpoint held "
-			 "(same boot, upper instance %llu, no writeback error since errseq 0x%08llx)",
-			 devs, uppers, inst, errseq);
-		break;
-	case OVL_EV_WB_ERR:
-		cur_errseq = ovl_val(f, kind, F_CUR_ERRSEQ, rec);
-		snprintf(explain, sizeof(explain),
-			 "volatile overlay %s: writeback to its upper %s failed (%s; errseq 0x%08llx, now 0x%08llx): "
-			 "data written through this mount may be lost and it will not be reused; "
-			 "after unmounting, discard the upper",
-			 devs, uppers, ovl_errname(err), errseq, cur_errseq);
-		break;
-	default: /* OVL_EV_MISMATCH */
-		reason_val = ovl_val(f, kind, F_REASON, rec);
-		reason = ovl_reason_name(f, reason_val);
-		saved_inst = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
-		inst = ovl_val(f, kind, F_INSTANCE_ID, rec);
-		saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
-		why = reason ? ovl_reason_explain(reason) : NULL;
-		if (!why)
-			why = "a reason this version of ovltrace does not know; discard this upper";
-		if (reason && !strcmp(reason, "instance"))
-			snprintf(explain, sizeof(explain),
-				 "volatile upper on %s refused (instance %llu, now %llu): %s",
-				 uppers, saved_inst, inst, why);
-		else if (reason && !strcmp(reason, "errseq"))
-			snprintf(explain, sizeof(explain),
-				 "volatile upper on %s refused (errseq 0x%08llx, now 0x%08llx): %s",
-				 uppers, saved_errseq, errseq, why);
+	ovl_ts(ts, sizeof(ts), ev->ts);
+	ovl_devname(devs, sizeof(devs), ev->dev);
+	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
+	ovl_explain(ev, explain, sizeof(explain));
+	json_begin(&j, d->out);
+	json_str(&j, "ts", ts);
+	json_u64(&j, "ts_ns", ev->ts);
+	json_i64(&j, "cpu", ev->cpu);
+	json_str(&j, "event", descs[ev->kind].label);
+	if (ev->kind == OVL_EV_MISMATCH) {
+		json_str(&j, "upper_dev", uppers);
+		if (ev->reason)
+			json_str(&j, "reason", ev->reason);
 		else
-			snprintf(explain, sizeof(explain),
-				 "volatile upper on %s refused (%s): %s", uppers,
-				 reason ? reason : "unknown", why);
-		ovl_count_reason(d, reason ? reason : "unknown");
-		if (d->opts->json) {
-			json_str(&j, "upper_dev", uppers);
-			if (reason)
-				json_str(&j, "reason", reason);
-			else
-				json_null(&j, "reason");
-			json_u64(&j, "reason_code", reason_val);
-			json_u64(&j, "saved_instance_id", saved_inst);
-			json_u64(&j, "instance_id", inst);
-			snprintf(devs, sizeof(devs), "0x%08llx", saved_errseq);
-			json_str(&j, "saved_errseq", devs);
-			snprintf(devs, sizeof(devs), "0x%08llx", errseq);
-			json_str(&j, "errseq", devs);
-			json_i64(&j, "err", err);
-			if (err)
-				json_str(&j, "err_name", ovl_errname(err));
-			else
-				json_null(&j, "err_name");
-		}
-		break;
-	}
-
-	if (d->opts->json && kind != OVL_EV_MISMATCH) {
-		char hex[16];
-
+			json_null(&j, "reason");
+		json_u64(&j, "reason_code", ev->reason_code);
+		json_u64(&j, "saved_instance_id", ev->saved_instance_id);
+		json_u64(&j, "instance_id", ev->instance_id);
+		ovl_json_hex(&j, "saved_errseq", ev->saved_errseq);
+		ovl_json_hex(&j, "errseq", ev->errseq);
+		json_i64(&j, "err", ev->err);
+		if (ev->err)
+			json_str(&j, "err_name", ovl_errname(ev->err));
+		else
+			json_null(&j, "err_name");
+	} else {
 		json_str(&j, "dev", devs);
 		json_str(&j, "upper_dev", uppers);
-		if (kind != OVL_EV_WB_ERR)
-			json_u64(&j, "upper_instance_id", inst);
-		snprintf(hex, sizeof(hex), "0x%08llx", errseq);
-		json_str(&j, "errseq", hex);
-		if (kind == OVL_EV_WB_ERR) {
-			snprintf(hex, sizeof(hex), "0x%08llx", cur_errseq);
-			json_str(&j, "cur_errseq", hex);
-			json_i64(&j, "err", err);
-			json_str(&j, "err_name", ovl_errname(err));
+		if (ev->kind != OVL_EV_WB_ERR)
+			json_u64(&j, "upper_instance_id", ev->upper_instance_id);
+		ovl_json_hex(&j, "errseq", ev->errseq);
+		if (ev->kind == OVL_EV_WB_ERR) {
+			ovl_json_hex(&j, "cur_errseq", ev->cur_errseq);
+			json_i64(&j, "err", ev->err);
+			json_str(&j, "err_name", ovl_errname(ev->err));
 		}
 	}
-	if (d->opts->json)
-		json_str(&j, "explanation", explain);
-	else
-		fprintf(d->out, "%s\n", explain);
+	json_str(&j, "explanation", explain);
+	if (ev->lists_lost) {
+		json_bool(&j, "wb_failures_traced", ev->wb_failures_traced);
+		json_key(&j, "lost_files");
+		fputc('[', d->out);
+		for (i = 0; i < ev->nr_lost; i++) {
+			const struct ovl_failed *fl = &ev->lost[i];
 
-	/* Which files lost data: writeback failures on the upper since the
-	 * mount's checkpoint (or since the recording began). */
-	if (kind == OVL_EV_WB_ERR ||
-	    (kind == OVL_EV_MISMATCH && reason && !strcmp(reason, "errseq"))) {
-		if (kind == OVL_EV_WB_ERR)
-			since = ovl_since(d, true, dev, upper, 0);
-		else
-			since = ovl_since(d, false, 0, upper,
-					  ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec));
-		if (d->opts->json) {
-			json_bool(&j, "wb_failures_traced",
-				  f->id[OVL_EV_SET_WB_ERR] >= 0);
-			json_key(&j, "lost_files");
+			fprintf(d->out,
+				"%s{\"ino\":%llu,\"first_ts_ns\":%llu,\"last_ts_ns\":%llu,\"failures\":%lu}",
+				i ? "," : "", fl->ino, fl->first_ts, fl->last_ts, fl->count);
 		}
-		if (ovl_print_failed(d, upper, since, rec->ts,
-				     f->id[OVL_EV_SET_WB_ERR] >= 0))
-			return -1;
+		fputc(']', d->out);
 	}
-	if (d->opts->json)
-		json_end(&j);
-	return 0;
+	json_end(&j);
 }
 
 int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 		       struct tep_record *rec)
 {
 	struct ovl_format *f = NULL;
-	int i, type, kind;
+	struct ovl_event ev;
+	int i, type, kind, ret;
 
 	d->nr_records++;
 	for (i = 0; i < d->nr_fmt; i++) {
@@ -615,11 +719,18 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 			return ovltrace_fail(-1, "out of memory");
 		return 0;
 	}
-	if (ovl_decode(d, f, kind, rec))
-		return -1;
-	if (fflush(d->out) == EOF || ferror(d->out))
-		return -1;
-	return 0;
+	ovl_decode(f, kind, rec, &ev);
+	if (ovl_update(d, &ev)) {
+		free(ev.lost);
+		return ovltrace_fail(-1, "out of memory");
+	}
+	if (d->opts->json)
+		ovl_print_json(d, &ev);
+	else
+		ovl_print_text(d, &ev);
+	free(ev.lost);
+	ret = fflush(d->out) == EOF || ferror(d->out) ? -1 : 0;
+	return ret;
 }
 
 unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)

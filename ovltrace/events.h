@@ -36,4 +36,7 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source);
 /* The one-line explanation of a refusal reason by name (NULL: unknown). */
 const char *ovl_reason_explain(const char *reason);
 
+/* The name of the I-th reason ovltrace explains (NULL past the last). */
+const char *ovl_reason_name_at(size_t i);
+
 #endif

@@ -5,6 +5,7 @@
  *   ovltrace status [PATH...]      which overlays can be reused, from sysfs
  *   ovltrace watch [--duration S]  the overlayfs events as they happen
  *   ovltrace report FILE           the same events from a trace.dat
+ *   ovltrace reasons [REASON...]   what each refusal reason means, what to do
  *
  * --json on every command: one JSON object per line. The exit statuses
  * are part of the interface (ovltrace.h, ovltrace.8).
@@ -41,6 +42,7 @@ static void usage(FILE *f)
 		"usage: ovltrace [--json] status [PATH...]\n"
 		"       ovltrace [--json] watch [--duration SECONDS]\n"
 		"       ovltrace [--json] report FILE\n"
+		"       ovltrace [--json] reasons [REASON...]\n"
 		"\n"
 		"  status   one row per overlay mount from /sys/fs/overlay: mount point,\n"
 		"           fsync mode, upper device, reusable, reused, wb_err; with\n"
@@ -49,6 +51,7 @@ static void usage(FILE *f)
 		"           instance, removed on exit); needs root\n"
 		"  report   explain the overlayfs events of a trace.dat recorded with\n"
 		"           trace-cmd record -e overlayfs [-e filemap]\n"
+		"  reasons  what each refusal reason means and what to do\n"
 		"\n"
 		"  -j, --json           one JSON object per line\n"
 		"  -d, --duration SEC   watch: stop after SEC seconds\n"
@@ -114,6 +117,8 @@ int main(int argc, char **argv)
 				"report wants one FILE (a trace.dat from trace-cmd record)");
 		return ovltrace_report(&opts, argv[optind]);
 	}
+	if (!strcmp(cmd, "reasons"))
+		return ovltrace_reasons(&opts, argv + optind, argc - optind);
 	ovltrace_fail(OVLTRACE_USAGE, "unknown command '%s'", cmd);
 	usage(stderr);
 	return OVLTRACE_USAGE;

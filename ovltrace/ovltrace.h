@@ -36,6 +36,7 @@ int ovltrace_fail(int status, const char *fmt, ...)
 int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr);
 int ovltrace_watch(const struct ovltrace_opts *opts);
 int ovltrace_report(const struct ovltrace_opts *opts, const char *file);
+int ovltrace_reasons(const struct ovltrace_opts *opts, char **names, int nr);
 
 /* json.c: one JSON object per line, written field by field. */
 struct json {

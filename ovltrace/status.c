@@ -28,6 +28,8 @@ struct fs_sysfs_path {
 #endif
 
 #define OVL_SYSFS "/sys/fs/overlay"
+/* The mount point column of an overlay mounted in another namespace. */
+#define OVL_OTHER_NS "(other mount namespace)"
 
 /* One line of /proc/self/mountinfo that matters here. */
 struct mnt {
@@ -44,6 +46,8 @@ struct ovl_row {
 	unsigned long long instance_id, upper_instance_id;
 	char errseq[16];
 	int wb_err, reusable, reused;
+	/* volatile_reuse=on: 1, off: 0, -1: a kernel without the attribute (v1) */
+	int volatile_reuse;
 };
 
 struct status {
@@ -174,6 +178,7 @@ static int read_row(const char *id, struct ovl_row *row)
 	if (read_attr(id, "reused", buf, sizeof(buf)))
 		return -1;
 	row->reused = atoi(buf);
+	row->volatile_reuse = read_attr(id, "volatile_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
 	return 0;
 }
 
@@ -306,6 +311,10 @@ static void print_json(const struct status *st, const struct ovl_row *r)
 	}
 	putchar(']');
 	json_str(&j, "fsync_mode", r->fsync_mode);
+	if (r->volatile_reuse < 0)
+		json_null(&j, "volatile_reuse");
+	else
+		json_bool(&j, "volatile_reuse", r->volatile_reuse);
 	if (r->upper_dev[0])
 		json_str(&j, "upper_dev", r->upper_dev);
 	else
@@ -334,15 +343,19 @@ static void print_table(const struct status *st)
 {
 	const struct mnt *m;
 	size_t i, from, w = strlen("MOUNT POINT");
+	bool reuse_col = false;	/* the kernel has volatile_reuse (v2) */
 
 	for (i = 0; i < st->nr_rows; i++) {
 		from = 0;
 		m = find_mnt(st, st->rows[i].major, st->rows[i].minor, &from);
-		if (m && strlen(m->point) > w)
-			w = strlen(m->point);
+		if (strlen(m ? m->point : OVL_OTHER_NS) > w)
+			w = strlen(m ? m->point : OVL_OTHER_NS);
+		reuse_col |= st->rows[i].volatile_reuse >= 0;
 	}
-	printf("%-*s  %-9s %-8s %-8s %-8s %-6s %s\n", (int)w, "MOUNT POINT",
-	       "ID", "FSYNC", "UPPER", "REUSABLE", "REUSED", "WB_ERR");
+	printf("%-*s  %-9s %-8s ", (int)w, "MOUNT POINT", "ID", "FSYNC");
+	if (reuse_col)
+		printf("%-5s ", "REUSE");
+	printf("%-8s %-8s %-6s %s\n", "UPPER", "REUSABLE", "REUSED", "WB_ERR");
 	for (i = 0; i < st->nr_rows; i++) {
 		const struct ovl_row *r = &st->rows[i];
 		char wb[32];
@@ -353,9 +366,13 @@ static void print_table(const struct status *st)
 			snprintf(wb, sizeof(wb), "%d (%s)", r->wb_err, ovl_errname(r->wb_err));
 		else
 			snprintf(wb, sizeof(wb), "0");
-		printf("%-*s  %-9s %-8s %-8s %-8s %-6s %s\n", (int)w,
-		       m ? m->point : "(other mount namespace)", r->id,
-		       r->fsync_mode, r->upper_dev[0] ? r->upper_dev : "-",
+		printf("%-*s  %-9s %-8s ", (int)w,
+		       m ? m->point : OVL_OTHER_NS, r->id, r->fsync_mode);
+		if (reuse_col)
+			printf("%-5s ", r->volatile_reuse < 0 ? "?" :
+			       strcmp(r->fsync_mode, "volatile") ? "-" :
+			       r->volatile_reuse ? "on" : "off");
+		printf("%-8s %-8s %-6s %s\n", r->upper_dev[0] ? r->upper_dev : "-",
 		       yes_no(r, r->reusable), yes_no(r, r->reused), wb);
 	}
 	/* What the rows mean for the ones that need action. */
@@ -367,6 +384,9 @@ static void print_table(const struct status *st)
 		if (r->wb_err)
 			printf("%s: writeback to the upper %s failed (%s): data written through this mount may be lost and its upper will be refused; after unmounting, discard it\n",
 			       r->id, r->upper_dev, ovl_errname(r->wb_err));
+		else if (!r->volatile_reuse)
+			printf("%s: mounted without volatile_reuse=on: its upper %s cannot be mounted again (as upstream); after unmounting, discard it, or mount with -o volatile,volatile_reuse=on next time\n",
+			       r->id, r->upper_dev);
 		else
 			printf("%s: its upper %s would be refused at the next mount; after unmounting, discard it\n",
 			       r->id, r->upper_dev);

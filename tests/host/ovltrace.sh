@@ -109,6 +109,82 @@ ok(any(f"inode {expect['lost_errseq'][0]} " in l for l in lost_lines) and any("-
    "text: lost inodes listed with how to find their paths")
 PY
 
+# --- every refusal reason of the series (v1's seven and v2's five), each
+# explained with what to do: the table itself, without a kernel (the
+# fixtures are recordings of v1 and have only v1's reasons).
+reasons_v2="missing corrupt version boot_id instance upperdir errseq metadata in_use unreadable not_enabled not_volatile"
+run_ovl reasons reasons
+run_ovl reasons_json --json reasons
+check_sh "reasons: exit 0, text and --json" '[ "$(rc_of reasons)" = 0 ] && [ "$(rc_of reasons_json)" = 0 ]'
+tap_run "the reasons checker" python3 - "$tmp/reasons.out" "$tmp/reasons_json.out" "$reasons_v2" <<'PY'
+import json, sys
+def ok(c, w):
+    print(("ok" if c else "not ok"), "-", w)
+text = dict(l.split(None, 1) for l in open(sys.argv[1]).read().splitlines())
+objs = [json.loads(l) for l in open(sys.argv[2])]
+want = sys.argv[3].split()
+ok(sorted(text) == sorted(want), f"reasons: all {len(want)} reasons of the series (missing: {sorted(set(want) - set(text))})")
+ok({o["reason"]: o["explanation"] for o in objs} == {k: v.strip() for k, v in text.items()}, "reasons --json says the same as the text")
+todo = ("discard", "mount it", "check the upper filesystem", "unmount the other overlay")
+ok(all(any(t in v for t in todo) for v in text.values()), "every reason says what to do")
+iu = text.get("in_use", "")
+ok("EBUSY" in iu and "do NOT discard" in iu and "unmount the other overlay" in iu, "in_use: EBUSY, do NOT discard, unmount the other overlay")
+ur = text.get("unreadable", "")
+ok("check the upper filesystem" in ur and "EIO" in ur, "unreadable: check the upper filesystem (EIO from a shut-down upper)")
+ne = text.get("not_enabled", "")
+ok("volatile_reuse=on" in ne and "EINVAL" in ne, "not_enabled: EINVAL, mount with volatile_reuse=on")
+ok("another upper directory" in text.get("upperdir", "") and "block device" in text.get("metadata", ""),
+   "upperdir and metadata explained")
+PY
+run_ovl reasons_one reasons in_use not_enabled
+check_sh "reasons REASON...: only those, in the table's order" \
+	'[ "$(cut -d" " -f1 "$tmp/reasons_one.out" | tr "\n" " ")" = "in_use not_enabled " ]'
+run_ovl reasons_bad reasons frobnicated
+expect_fail reasons_bad 2 "unknown reason 'frobnicated'" "reasons with an unknown name"
+
+# --- status over a made-up /sys/fs/overlay (a tmpfs in a private mount
+# namespace): the v1 attributes, and v2's volatile_reuse
+status_fake() { # ATTRS-OF-v2(1|0)
+	unshare --mount bash -c '
+		mount -t tmpfs tmpfs /sys/fs || exit 90
+		mk() {
+			local d=/sys/fs/overlay/$1 kv
+			mkdir -p "$d"
+			shift
+			for kv in "$@"; do echo "${kv#*=}" >"$d/${kv%%=*}"; done
+		}
+		base="instance_id=30 upper_instance_id=25 errseq=0x00000000 upper_dev=253:0 reused=0"
+		v2=$1
+		r() { [ "$v2" = 1 ] && echo "volatile_reuse=$1"; }
+		mk 0:9991 $base fsync_mode=volatile $(r 1) wb_err=0 reusable=1
+		mk 0:9992 $base fsync_mode=volatile $(r 0) wb_err=0 reusable=0
+		mk 0:9993 $base fsync_mode=auto $(r 0) wb_err=0 reusable=0
+		mk 0:9994 $base fsync_mode=volatile $(r 1) wb_err=-5 reusable=0
+		"$2" status >"$3.txt" && "$2" --json status >"$3.json"' _ "$1" "$ovltrace" "$tmp/fake$1"
+}
+if [ "$(id -u)" = 0 ] && unshare --mount true 2>/dev/null; then
+	status_fake 1
+	check_sh "status, v2 sysfs: a REUSE column, on/off/-" '
+		grep -q "^MOUNT POINT .* FSYNC    REUSE UPPER " "$tmp/fake1.txt" &&
+		grep -q " 0:9991 .* volatile on    253:0    yes " "$tmp/fake1.txt" &&
+		grep -q " 0:9992 .* volatile off   253:0    no " "$tmp/fake1.txt" &&
+		grep -q " 0:9993 .* auto     -     253:0    - " "$tmp/fake1.txt"' || sed 's/^/#   /' "$tmp/fake1.txt"
+	check_sh "status, v2 sysfs: a volatile_reuse=off mount is told it cannot be mounted again" \
+		'grep -q "^0:9992: mounted without volatile_reuse=on: .*discard it" "$tmp/fake1.txt" &&
+		grep -q "^0:9994: writeback to the upper 253:0 failed (EIO)" "$tmp/fake1.txt"'
+	check_sh "status --json, v2 sysfs: volatile_reuse true/false" \
+		'[ "$(grep -o "\"volatile_reuse\":[a-z]*" "$tmp/fake1.json" | tr "\n" " ")" = "\"volatile_reuse\":true \"volatile_reuse\":false \"volatile_reuse\":false \"volatile_reuse\":true " ]'
+	status_fake 0
+	check_sh "status, v1 sysfs: no REUSE column, volatile_reuse null" \
+		'grep -q "^MOUNT POINT .* FSYNC    UPPER    REUSABLE REUSED WB_ERR$" "$tmp/fake0.txt" &&
+		[ "$(grep -c "\"volatile_reuse\":null" "$tmp/fake0.json")" = 4 ]' || sed 's/^/#   /' "$tmp/fake0.txt"
+else
+	for c in "status, v2 sysfs: a REUSE column, on/off/-" "status, v2 sysfs: a volatile_reuse=off mount is told it cannot be mounted again" \
+		"status --json, v2 sysfs: volatile_reuse true/false" "status, v1 sysfs: no REUSE column, volatile_reuse null"; do
+		tap_skip "$c" "needs root and unshare --mount"
+	done
+fi
+
 # --- recordings without overlayfs events
 run_ovl quiet report "$fx/quiet.dat"
 expect_fail quiet 7 "knows the overlayfs events but none happened" "recording with the events but none"
@@ -203,9 +279,9 @@ groff -man -Tascii -ww "$top/ovltrace/ovltrace.8" 2>"$tmp/man.err" | col -bx >"$
 check "the man page renders without warnings" [ ! -s "$tmp/man.err" ] || sed 's/^/#   /' "$tmp/man.err"
 man_has_all() {
 	local w
-	for w in "EXIT STATUS" missing corrupt version boot_id instance errseq not_volatile; do
-		grep -q "$w" "$tmp/man.txt" || return 1
+	for w in "EXIT STATUS" $reasons_v2 "volatile_reuse=on" EBUSY REUSE; do
+		grep -q "$w" "$tmp/man.txt" || { diag "the man page lacks '$w'"; return 1; }
 	done
 }
-check "the man page documents every exit status and reason" man_has_all
+check "the man page documents every exit status, reason, volatile_reuse=on, EBUSY and REUSE" man_has_all
 tap_done
