@@ -5,6 +5,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../tests/tap.sh"
 . "$(dirname "$0")/../tests/fixtures.sh"
+PATH=$top/build/ovltrace:$PATH # the transcript shows "ovltrace", not a build path
 
 T=/sys/kernel/tracing
 # say LINE...: a step of the story; one argument a line.
@@ -100,7 +101,7 @@ echo "fanotify FAN_FS_ERROR: $(grep -m 1 '^error=' /tmp/fanotify.out || echo non
 show_sysfs
 show_events
 say "ovltrace status shows the overlays of this machine and what they need:"
-run "$top/build/ovltrace/ovltrace" status
+run ovltrace status
 run umount /tmp/merged
 
 say "The next restart is refused: ESTALE, with the reason in the mount log," \
@@ -114,9 +115,9 @@ wait "$recorder"
 say "trace-cmd recorded all of it (-e overlayfs -e filemap:filemap_set_wb_err)." \
 	"ovltrace explains the recording: every decision, and for the refusal the" \
 	"inodes of the upper whose writeback failed: the files that lost data."
-run "$top/build/ovltrace/ovltrace" report /tmp/demo.dat
+run ovltrace report /tmp/demo.dat
 say "Which paths are those inodes? find on the upper filesystem ($(stat -c "%Hd:%Ld" "$fs") is $fs):"
-lost=$("$top/build/ovltrace/ovltrace" --json report /tmp/demo.dat |
+lost=$(ovltrace --json report /tmp/demo.dat |
 	python3 -c 'import json, sys
 for l in sys.stdin:
     o = json.loads(l)

@@ -25,6 +25,20 @@ vmrun 7 "the guest command's exit status comes back" -- sh -c 'exit 7'
 vmrun 0 "the command's output reaches the host" -- echo hello-from-the-guest
 check "output seen on the host" grep -q '^hello-from-the-guest$' "$tmp/out"
 
+# The examples of docs/lab.md, as it shows them (vm/run's default flavour
+# is debug).
+if [ "$flavour" = debug ]; then
+	(cd "$top" && vm/run -- uname -r) >"$tmp/uname" 2>&1
+	check "docs: vm/run -- uname -r prints the kernel's release" \
+		grep -qx "$(cat "$top/build/kernel-debug/.lab-release")" "$tmp/uname" || sed 's/^/#   /' "$tmp/uname"
+	(cd "$top" && vm/run -d 1G -- lsblk) >"$tmp/lsblk" 2>&1
+	check "docs: vm/run -d 1G -- lsblk shows a 1 GiB vda" grep -qE '^vda +[0-9:]+ +[0-9]+ +1G ' "$tmp/lsblk" ||
+		sed 's/^/#   /' "$tmp/lsblk"
+else
+	tap_skip "docs: vm/run -- uname -r prints the kernel's release" "the docs' examples boot the debug kernel"
+	tap_skip "docs: vm/run -d 1G -- lsblk shows a 1 GiB vda" "the docs' examples boot the debug kernel"
+fi
+
 vmrun 0 "the command can write results for the host" -o "$tmp/results" -- \
 	sh -c 'uname -r >"$LAB_OUT/release"'
 check "results directory holds the guest's file" \

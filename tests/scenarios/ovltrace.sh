@@ -160,6 +160,42 @@ check "status FILE inside an overlay finds its overlay" \
 rc=$?
 check_sh "status PATH not on an overlay: exit 8, says so" '[ "$rc" = 8 ] && grep -q "not on an overlay (it is on tmpfs)" /tmp/err.txt'
 
+# --- the commands of docs/operators.md, as it shows them
+"$ovltrace" status /tmp/s/m1/file >/tmp/status-file.txt
+check_sh "docs: ovltrace status FILE shows the overlay holding it" \
+	'[ "$(grep -c "^/tmp/s/" /tmp/status-file.txt)" = 1 ] && grep -q "^/tmp/s/m1 .*$id1 .*volatile " /tmp/status-file.txt'
+"$ovltrace" --json status | jq 'select(.reusable == false and .fsync_mode == "volatile")' >/tmp/status-jq.json
+rc=$?
+check_sh "docs: the jq filter on --json status picks the volatile overlays that cannot be reused" \
+	'[ "$rc" = 0 ] && [ "$(jq -r .id /tmp/status-jq.json | sort)" = "$(jq -r "select(.reusable == false and .fsync_mode == \"volatile\") | .id" /tmp/status.json | sort)" ]'
+# The incident: record, refuse one upper, report.
+mkdir -p /tmp/incident /tmp/s/u5 /tmp/s/w5 /tmp/s/m5
+cd /tmp/incident || exit 1
+trace-cmd record -e overlayfs -e filemap -e writeback -o node.dat >/tmp/incident.log 2>&1 &
+recorder=$!
+wait_recording "$T"
+opts5="lowerdir=/tmp/s/l,upperdir=/tmp/s/u5,workdir=/tmp/s/w5,volatile"
+ovl-mount "$opts5" /tmp/s/m5 >/dev/null && umount /tmp/s/m5
+setfattr -x trusted.overlay.volatile /tmp/s/w5/work/incompat/volatile 2>/dev/null
+ovl-mount "$opts5" /tmp/s/m5 >/tmp/incident-mount.txt 2>&1
+check "docs: the volatile upper without its checkpoint is refused" grep -q '^error: ' /tmp/incident-mount.txt ||
+	sed 's/^/#   /' /tmp/incident-mount.txt
+kill -INT "$recorder"
+wait "$recorder"
+check "docs: trace-cmd record -e overlayfs -e filemap -e writeback -o node.dat" [ -s node.dat ] ||
+	sed 's/^/#   /' /tmp/incident.log
+"$ovltrace" report node.dat >/tmp/incident-report.txt
+check "docs: ovltrace report node.dat explains the refusal" grep -qE '^ *[0-9]+\.[0-9]{6} refused ' /tmp/incident-report.txt ||
+	sed 's/^/#   /' /tmp/incident-report.txt
+"$ovltrace" --json report node.dat | jq 'select(.event == "mismatch") | {reason, lost: [.lost_files[]?.ino]}' >/tmp/incident-jq.json
+reason=$(jq -r .reason /tmp/incident-jq.json)
+check_sh "docs: the jq filter on --json report gives the refusal's reason ($reason)" \
+	'[ -n "$reason" ] && [ "$reason" != null ] && grep -q "refused .*($reason\b" /tmp/incident-report.txt'
+trace-cmd report -i node.dat >/tmp/incident-tc.txt 2>&1
+check "docs: trace-cmd report -i node.dat shows the refusal with its reason" \
+	grep -q "ovl_volatile_mismatch: .*reason=$reason " /tmp/incident-tc.txt
+cd / || exit 1
+
 # --- valgrind on status (report is covered on the host)
 if command -v valgrind >/dev/null; then
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \

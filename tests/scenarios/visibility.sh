@@ -126,6 +126,70 @@ echo 1 >"$T/events/overlayfs/enable"
 refusal "overlay module reloaded" boot_id
 check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" != "$boot_id" ]
 
+# The documented ways to see a refusal with the tools operators have
+# (docs/operators.md): bpftrace prints the reason by name, perf records
+# the events and perf script shows them. One refused mount (checkpoint
+# removed) while both run.
+overlay tools volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+setfattr -x trusted.overlay.volatile "$ckpt_dir"
+trace_reset
+ovl_mount "$opts" "$m" >/dev/null
+reason=$(grep -oE 'reason=[a-z_]+' "$T/trace" | tail -n 1)
+if command -v bpftrace >/dev/null; then
+	bpftrace -e 'BEGIN { @reason[1] = "missing"; @reason[2] = "corrupt"; @reason[3] = "version";
+  @reason[4] = "boot_id"; @reason[5] = "instance"; @reason[6] = "upperdir"; @reason[7] = "errseq";
+  @reason[8] = "metadata"; @reason[9] = "in_use"; @reason[10] = "unreadable";
+  @reason[11] = "not_enabled"; @reason[12] = "not_volatile"; }
+tracepoint:overlayfs:ovl_volatile_mismatch {
+  printf("%d:%d refused: %s\n", args->upper_dev >> 20, args->upper_dev & 0xfffff, @reason[args->reason]); }
+END { clear(@reason); }' >/tmp/bpftrace.out 2>&1 &
+	bpftracer=$!
+	for _ in $(seq 600); do
+		grep -q '^Attaching' /tmp/bpftrace.out && break
+		kill -0 "$bpftracer" 2>/dev/null || break
+		sleep 0.2
+	done
+else
+	bpftracer=
+fi
+if command -v perf >/dev/null; then
+	perf record -e 'overlayfs:*' -a -o /tmp/perf.data >/tmp/perf.log 2>&1 &
+	perfer=$!
+	for _ in $(seq 300); do
+		[ -s /tmp/perf.data ] && break
+		sleep 0.2
+	done
+	sleep 1 # perf writes its header before it enables the events
+else
+	perfer=
+fi
+trace_reset
+ovl_mount "$opts" "$m"
+decided "refusal seen by bpftrace and perf" ovl_volatile_mismatch "${reason#reason=}"
+if [ -n "$bpftracer" ]; then
+	kill -INT "$bpftracer"
+	wait "$bpftracer"
+	sed 's/^/#   bpftrace: /' /tmp/bpftrace.out | head -n 5
+	check "bpftrace: the documented one-liner prints '$upper_dev refused: ${reason#reason=}'" \
+		grep -qx "$upper_dev refused: ${reason#reason=}" /tmp/bpftrace.out
+else
+	tap_skip "bpftrace: the documented one-liner prints the reason by name" "bpftrace is not installed (scripts/deps)"
+fi
+if [ -n "$perfer" ]; then
+	kill -INT "$perfer"
+	wait "$perfer"
+	perf script -i /tmp/perf.data >/tmp/perf.txt 2>/tmp/perf.err
+	check "perf record -e 'overlayfs:*' + perf script: the refusal with its reason by name" \
+		grep -q "overlayfs:ovl_volatile_mismatch: upper_dev=$upper_dev ${reason}" /tmp/perf.txt ||
+		sed 's/^/#   /' /tmp/perf.log /tmp/perf.err /tmp/perf.txt | tail -n 20
+	perf list 'overlayfs:*' >/tmp/perf-list.txt 2>&1
+	check "perf list 'overlayfs:*' shows the four events" \
+		[ "$(grep -c 'overlayfs:ovl_volatile_' /tmp/perf-list.txt)" = 4 ]
+else
+	tap_skip "perf record -e 'overlayfs:*' + perf script: the refusal with its reason by name" "perf is not installed (scripts/deps)"
+	tap_skip "perf list 'overlayfs:*' shows the four events" "perf is not installed (scripts/deps)"
+fi
+
 # A writeback error while mounted, recorded by trace-cmd; poll() and
 # fanotify see it once.
 (cd /tmp && exec trace-cmd record -q -o /tmp/trace.dat -B lab -e overlayfs) >/tmp/trace-cmd.log 2>&1 &
@@ -171,8 +235,4 @@ for ev in checkpoint reuse mismatch wb_err; do
 	check "trace-cmd recorded and reports ovl_volatile_$ev" grep -q "ovl_volatile_$ev:" /tmp/report.txt
 done
 check "trace-cmd report prints the reason by name" grep -q "ovl_volatile_mismatch:.*reason=errseq" /tmp/report.txt
-if command -v perf >/dev/null; then
-	check "perf list shows the four events" \
-		[ "$(perf list 'overlayfs:*' 2>/dev/null | grep -c 'overlayfs:ovl_volatile_')" = 4 ]
-fi
 tap_done
