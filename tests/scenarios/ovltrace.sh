@@ -101,8 +101,8 @@ PY
 
 # --- status while the failing mount was up (from the FAULTS_BEFORE_STOP hook)
 sed 's/^/#   /' /tmp/status-wb.txt
-check "status PATH on the failed mount: reusable no, wb_err -5 (EIO)" \
-	grep -qE "^/tmp/faults-merged +0:[0-9]+ +volatile +$upper_dev +no +no +-5 \(EIO\)" /tmp/status-wb.txt
+check "status PATH on the failed mount: reusable no, wb_err -5 (EIO) (REUSE on, where the kernel has it)" \
+	grep -qE "^/tmp/faults-merged +0:[0-9]+ +volatile +(on +)?$upper_dev +no +no +-5 \(EIO\)" /tmp/status-wb.txt
 check "status says to discard it" grep -q 'discard it' /tmp/status-wb.txt
 
 # --- status against sysfs and mountinfo: four kinds of overlay at once
@@ -139,6 +139,8 @@ good = all(r["mountpoints"] == mi.get(r["id"], []) and r["fsync_mode"] == attr(r
            and r["wb_err"] == int(attr(r["id"], "wb_err"))
            and r["upper_instance_id"] == int(attr(r["id"], "upper_instance_id"))
            and r["errseq"] == attr(r["id"], "errseq")
+           and r["volatile_reuse"] == (None if not os.path.exists(f"/sys/fs/overlay/{r['id']}/volatile_reuse")
+                                       else attr(r["id"], "volatile_reuse") == "1")
            for r in rows)
 ok(good, "--json status agrees with sysfs and mountinfo on every field")
 modes = {r["mountpoint"]: (r["fsync_mode"], r["upper_dev"]) for r in rows}

@@ -136,7 +136,12 @@ trace_reset
 ovl_mount "$opts" "$m" >/dev/null
 reason=$(grep -oE 'reason=[a-z_]+' "$T/trace" | tail -n 1)
 if command -v bpftrace >/dev/null; then
-	bpftrace -e 'BEGIN { @reason[1] = "missing"; @reason[2] = "corrupt"; @reason[3] = "version";
+	# bpftrace needs the types of the event's fields: from the kernel's BTF,
+	# or (the lab's kernels have no BTF) from its headers.
+	if [ ! -e /sys/kernel/btf/vmlinux ]; then
+		export BPFTRACE_KERNEL_SOURCE=$top/build/linux BPFTRACE_KERNEL_BUILD=${LAB_MODROOT%/modroot}
+	fi
+	bpftrace --include linux/errseq.h -e 'BEGIN { @reason[1] = "missing"; @reason[2] = "corrupt"; @reason[3] = "version";
   @reason[4] = "boot_id"; @reason[5] = "instance"; @reason[6] = "upperdir"; @reason[7] = "errseq";
   @reason[8] = "metadata"; @reason[9] = "in_use"; @reason[10] = "unreadable";
   @reason[11] = "not_enabled"; @reason[12] = "not_volatile"; }
