@@ -36,7 +36,7 @@ kselftest: kernel
 
 ## ovltrace      build ovltrace/ (the operators' reader) into build/ovltrace
 ovltrace: deps
-	@$(MAKE) -s -C ovltrace O=$(CURDIR)/build/ovltrace
+	@$(MAKE) -s -C ovltrace O=$(CURDIR)/build/ovltrace WERROR=1
 
 ## check         debug kernel + kselftests + tests/ in the VM; ends "N passed, N failed"
 check: deps
@@ -68,4 +68,5 @@ config-check: deps
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-base
+	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.*
 	[ ! -d build/linux ] || git -C build/linux worktree prune

@@ -17,7 +17,7 @@ if [ "$BENCH_SMOKE" = 1 ]; then
 	want=${BENCH_READER_MIN:-1000} mib=${BENCH_READER_MIB:-4} cycles=${BENCH_READER_CYCLES:-3}
 	export BENCH_READER_BUF_KB=${BENCH_READER_BUF_KB:-8192}
 fi
-make -s -C "$top/ovltrace" O="$build/ovltrace"
+make -s -C "$top/ovltrace" O="$build/ovltrace" WERROR=1
 
 log "recording ${mib} MiB of page cache churn with overlay cycles in the VM"
 bench_vm reader -t 3600 -d 4G -- env BENCH_TOOLS="$BENCH_TOOLS" BENCH_READER_MIB="$mib" \

@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$top" || exit 1
 docs=(README.md docs/*.md)
 ovltrace_dir=$top/build/ovltrace
-make -s -C "$top/ovltrace" O="$ovltrace_dir" || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
+make -s -C "$top/ovltrace" O="$ovltrace_dir" WERROR=1 || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
 tmp=$(mktemp -d)
 at_exit 'rm -rf "$tmp"'
 

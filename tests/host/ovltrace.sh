@@ -11,7 +11,7 @@ fx=$top/ovltrace/tests/fixtures
 ovltrace=$top/build/ovltrace/ovltrace
 tmp=$(mktemp -d)
 at_exit 'rm -rf "$tmp"'
-make -s -C "$top/ovltrace" O="$top/build/ovltrace" || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
+make -s -C "$top/ovltrace" O="$top/build/ovltrace" WERROR=1 || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
 
 # run_ovl NAME ARGS...: run ovltrace, keep stdout/stderr/status in $tmp/NAME.*
 run_ovl() {
