@@ -47,7 +47,7 @@ recorder=$!
 sleep 2 # let trace-cmd start recording
 
 say "A container starts: a volatile overlay (no sync of the upper, ever)."
-run ovl-mount "$opts,volatile" /tmp/merged
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 show_sysfs
 show_events
 
@@ -64,7 +64,7 @@ run grep -E '^Dirty:' /proc/meminfo
 say "The container restarts on the same upper. Linux 6.12 would refuse it" \
 	"(\"incompat feature 'volatile'\"); with the series the kernel checks and reuses it:"
 start=$(date +%s%N)
-run ovl-mount "$opts,volatile" /tmp/merged
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 reuse_ms=$(ms "$start")
 check "the data is intact" [ "$(sha256sum </tmp/merged/state)" = "$sum" ]
 show_sysfs
@@ -104,7 +104,7 @@ run umount /tmp/merged
 
 say "The next restart is refused: ESTALE, with the reason in the mount log," \
 	"one line of dmesg and a trace event."
-run ovl-mount "$opts,volatile" /tmp/merged
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 run dmesg | grep 'volatile upper refused'
 show_events
 
