@@ -46,13 +46,18 @@ echo >"$T/trace"
 recorder=$!
 sleep 2 # let trace-cmd start recording
 
-say "A container starts: a volatile overlay (no sync of the upper, ever)."
+say "This kernel knows reusable volatile uppers (no probe mount needed):"
+run cat /sys/fs/overlay/features/volatile_reuse
+
+say "A container starts: a volatile overlay (no sync of the upper, ever) that asks" \
+	"for its upper to be reusable (volatile_reuse=on)."
 run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 show_sysfs
 show_events
 
 say "The mount checkpointed the upper on work/incompat/volatile: overlay boot id," \
-	"upper superblock instance id, upper writeback error state (errseq)."
+	"upper superblock instance id, upper directory, writeback error state (errseq)" \
+	"of the upper filesystem and of its block device."
 run getfattr --absolute-names -n trusted.overlay.volatile -e hex "$fs/work/work/incompat/volatile"
 
 say "It writes 64 MiB and stops; the unmount does not sync."
