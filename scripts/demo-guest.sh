@@ -48,13 +48,18 @@ echo >"$T/trace"
 recorder=$!
 wait_recording "$T/instances/demo"
 
-say "A container starts: a volatile overlay (no sync of the upper, ever)."
-run ovl-mount "$opts,volatile" /tmp/merged
+say "This kernel knows reusable volatile uppers (no probe mount needed):"
+run cat /sys/fs/overlay/features/volatile_reuse
+
+say "A container starts: a volatile overlay (no sync of the upper, ever) that asks" \
+	"for its upper to be reusable (volatile_reuse=on)."
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 show_sysfs
 show_events
 
 say "The mount checkpointed the upper on work/incompat/volatile: overlay boot id," \
-	"upper superblock instance id, upper writeback error state (errseq)."
+	"upper superblock instance id, upper directory, writeback error state (errseq)" \
+	"of the upper filesystem and of its block device."
 run getfattr --absolute-names -n trusted.overlay.volatile -e hex "$fs/work/work/incompat/volatile"
 
 say "It writes 64 MiB and stops; the unmount does not sync."
@@ -66,7 +71,7 @@ run grep -E '^Dirty:' /proc/meminfo
 say "The container restarts on the same upper. Linux 6.12 would refuse it" \
 	"(\"incompat feature 'volatile'\"); with the series the kernel checks and reuses it:"
 start=$(date +%s%N)
-run ovl-mount "$opts,volatile" /tmp/merged
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 reuse_ms=$(ms "$start")
 check "the data is intact" [ "$(sha256sum </tmp/merged/state)" = "$sum" ]
 show_sysfs
@@ -106,7 +111,7 @@ run umount /tmp/merged
 
 say "The next restart is refused: ESTALE, with the reason in the mount log," \
 	"one line of dmesg and a trace event."
-run ovl-mount "$opts,volatile" /tmp/merged
+run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged
 run dmesg | grep 'volatile upper refused'
 show_events
 

@@ -27,7 +27,7 @@ setup() {
 	mkdir -p "$fs/neighbour"
 	for ((i = 1; i <= k; i++)); do
 		mkdir -p "$fs/c$i/upper" "$fs/c$i/work" "/tmp/m$i"
-		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c$i/upper,workdir=$fs/c$i/work,volatile" "/tmp/m$i"
+		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c$i/upper,workdir=$fs/c$i/work,volatile,volatile_reuse=on" "/tmp/m$i"
 	done
 }
 

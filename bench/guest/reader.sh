@@ -36,7 +36,7 @@ for i in $(seq "$rounds"); do
 	for c in $(seq $(((cycles * i + rounds - 1) / rounds - cycles * (i - 1) / rounds))); do
 		d=$fs/c$i-$c
 		mkdir -p "$d/upper" "$d/work"
-		opts="lowerdir=$fs/lower,upperdir=$d/upper,workdir=$d/work,volatile"
+		opts="lowerdir=$fs/lower,upperdir=$d/upper,workdir=$d/work,volatile,volatile_reuse=on"
 		mount -t overlay overlay -o "$opts" "$m"
 		echo "$c" >"$m/state"
 		umount "$m"

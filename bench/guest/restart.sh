@@ -48,7 +48,7 @@ setup_containers() {
 	mkdir -p "${dirs[@]}"
 	for slot in "${slots[@]}"; do
 		fs=$(fs_of "$slot")
-		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c/upper,workdir=$fs/c/work,volatile" "$(merged "$slot")"
+		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c/upper,workdir=$fs/c/work,volatile,volatile_reuse=on" "$(merged "$slot")"
 		bench-restart populate "$kind" "${slot#*:}" "$(merged "$slot")"
 	done
 }

@@ -40,13 +40,13 @@ volatile() {
 	mkdir -p "$fs/$1/upper" "$fs/$1/work"
 	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work"
 	ckpt=$fs/$1/work/work/incompat/volatile
-	ovl-mount "$opts,volatile" "$m" >/dev/null
+	ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
 	dd if=/dev/urandom of="$m/data-$1" bs=64k count=4 status=none
 	umount "$m"
 }
 # refused REASON [OPTIONS]: the mount of $opts is refused.
 refused() {
-	if ovl-mount "${2:-$opts,volatile}" "$m" >/dev/null 2>&1; then
+	if ovl-mount "${2:-$opts,volatile,volatile_reuse=on}" "${3:-$m}" >/dev/null 2>&1; then
 		echo "faults.sh: the $1 case was mounted" >&2
 		exit 1
 	fi
@@ -66,7 +66,7 @@ set_byte() {
 
 # Reused: checkpoint, then reuse.
 volatile reuse
-ovl-mount "$opts,volatile" "$m" >/dev/null
+ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
 umount "$m"
 
 volatile missing
@@ -78,7 +78,7 @@ set_byte 1 1f # length 31
 refused corrupt
 
 volatile version
-set_byte 0 02
+set_byte 0 03
 refused version
 
 volatile bootid
@@ -87,6 +87,21 @@ refused boot_id
 
 volatile durable
 refused not_volatile "$opts"
+
+volatile plain
+refused not_enabled "$opts,volatile"
+
+# The same workdir with another upperdir.
+volatile upperdir
+mkdir -p "$fs/upperdir/other"
+refused upperdir "lowerdir=$fs/lower,upperdir=$fs/upperdir/other,workdir=$fs/upperdir/work,volatile,volatile_reuse=on"
+
+# A second mount of a live upper: EBUSY, the first one is untouched.
+volatile inuse
+ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
+mkdir -p "$m.2"
+refused in_use "$opts,volatile,volatile_reuse=on" "$m.2"
+umount "$m"
 
 volatile instance
 umount "$fs"
@@ -110,7 +125,7 @@ dmsetup resume --noudevsync faults
 # A writeback error while a volatile mount is mounted.
 mkdir -p "$fs/wb/upper" "$fs/wb/work"
 opts="lowerdir=$fs/lower,upperdir=$fs/wb/upper,workdir=$fs/wb/work"
-ovl-mount "$opts,volatile" "$m" >/dev/null
+ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
 echo "wb_err_dev $(stat -c '%Hd:%Ld' "$m")" >>"$expect"
 for f in a b c; do
 	dd if=/dev/urandom of="$m/lost-$f" bs=64k count=2 status=none

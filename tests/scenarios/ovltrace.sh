@@ -108,7 +108,7 @@ check "status says to discard it" grep -q 'discard it' /tmp/status-wb.txt
 # --- status against sysfs and mountinfo: four kinds of overlay at once
 mkdir -p /tmp/s && mount -t tmpfs tmpfs /tmp/s
 mkdir -p /tmp/s/{l,l2,u1,w1,u2,w2,u3,w3} /tmp/s/m{1,2,3,4} "/tmp/s/with space"
-ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u1,workdir=/tmp/s/w1,volatile" /tmp/s/m1 >/dev/null
+ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u1,workdir=/tmp/s/w1,volatile,volatile_reuse=on" /tmp/s/m1 >/dev/null
 ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u2,workdir=/tmp/s/w2" /tmp/s/m2 >/dev/null
 ovl-mount "lowerdir=/tmp/s/l,upperdir=/tmp/s/u3,workdir=/tmp/s/w3,fsync=strict" "/tmp/s/with space" >/dev/null
 ovl-mount "lowerdir=/tmp/s/l:/tmp/s/l2" /tmp/s/m4 >/dev/null

@@ -13,7 +13,7 @@ secs=${STRESS_SECONDS:-60}
 use_upper_fs
 mkdir -p "$fs"/{lower,upper,work} /tmp/m
 echo lower >"$fs/lower/file"
-opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,index=on,nfs_export=on"
+opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,volatile_reuse=on,index=on,nfs_export=on"
 modprobe overlay
 end=$((SECONDS + secs))
 

@@ -52,7 +52,7 @@ check "/sys/fs/overlay/boot_id is a UUID ($boot_id)" \
 	grep -qE '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' <<<"$boot_id"
 
 # A volatile mount, then its reuse.
-overlay vol volatile
+overlay vol volatile,volatile_reuse=on
 trace_reset
 expect_mount ok "volatile mount" "$opts" "$m"
 decided "fresh volatile mount" ovl_volatile_checkpoint
@@ -99,28 +99,28 @@ refusal() { # DESC REASON: the volatile mount of $opts is refused
 	ovl_mount "$opts" "$m"
 	decided "$1" ovl_volatile_mismatch "$2"
 }
-overlay missing volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay missing volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 setfattr -x trusted.overlay.volatile "$ckpt_dir"
 refusal "checkpoint removed" missing
-overlay corrupt volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay corrupt volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 setfattr -n trusted.overlay.volatile -v 0x0120 "$ckpt_dir"
 refusal "checkpoint truncated" corrupt
-overlay version volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay version volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 ckpt=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" |
 	sed -n 's/^trusted.overlay.volatile=0x//p')
-setfattr -n trusted.overlay.volatile -v "0x02${ckpt:4}" "$ckpt_dir"
-refusal "checkpoint of version 2" version
+setfattr -n trusted.overlay.volatile -v "0x03${ckpt:4}" "$ckpt_dir"
+refusal "checkpoint of version 3" version
 overlay durable && mkdir -p "$fs/durable/work/work/incompat/volatile"
 trace_reset
 ovl_mount "$opts" "$m"
 decided "non-volatile mount over a volatile upper" ovl_volatile_mismatch not_volatile
-overlay instance volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay instance volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 umount "$fs" && mount -o errors=continue /dev/mapper/upper "$fs"
 refusal "upper fs mounted again" instance
 check "the event has the saved and a new current instance id" bash -c "
 	grep -qE 'saved_instance_id=$upper_id instance_id=[0-9]+ ' '$T/trace' &&
 	! grep -q 'saved_instance_id=$upper_id instance_id=$upper_id ' '$T/trace'"
-overlay boot volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay boot volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 modprobe -r overlay && modprobe overlay
 echo 1 >"$T/events/overlayfs/enable"
 refusal "overlay module reloaded" boot_id

@@ -13,7 +13,7 @@ mkdir -p "$fs/lower" "$m"
 # checkpointed NAME: a volatile upper that was mounted, written, unmounted.
 checkpointed() {
 	mkdir -p "$fs/$1/upper" "$fs/$1/work"
-	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work,volatile"
+	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work,volatile,volatile_reuse=on"
 	ckpt_dir=$fs/$1/work/work/incompat/volatile
 	ovl-mount "$opts" "$m" >/dev/null &&
 		dd if=/dev/urandom of="$m/data" bs=1M count=4 status=none &&

@@ -20,7 +20,7 @@ new_overlay() {
 }
 
 new_overlay plain
-expect_mount ok "fresh volatile mount" "$opts,volatile" "$m"
+expect_mount ok "fresh volatile mount" "$opts,volatile,volatile_reuse=on" "$m"
 umount "$m"
 size=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" 2>/dev/null |
 	sed -n 's/^trusted.overlay.volatile=0x//p' | tr -d '\n' | wc -c)
@@ -33,7 +33,7 @@ manifest=/tmp/manifest
 : >"$manifest"
 failed_at=""
 for cycle in $(seq 1 100); do
-	if ! ovl-mount "$opts,volatile" "$m" >/tmp/mount.out; then
+	if ! ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/tmp/mount.out; then
 		failed_at="mount in cycle $cycle: $(tail -n 1 /tmp/mount.out)"
 		break
 	fi
@@ -59,7 +59,7 @@ check "the checkpoint is still there" \
 # The options runtimes use: each on its own upper, reused after a remount.
 for opt in index=on redirect_dir=on metacopy=on userxattr; do
 	new_overlay "${opt%%=*}"
-	if ! ovl_mount "$opts,$opt,volatile" "$m"; then
+	if ! ovl_mount "$opts,$opt,volatile,volatile_reuse=on" "$m"; then
 		tap_not_ok "volatile mount with $opt"
 		continue
 	fi
@@ -68,7 +68,7 @@ for opt in index=on redirect_dir=on metacopy=on userxattr; do
 	mv "$m/dir" "$m/dir-renamed"       # redirect_dir: renamed lower dir
 	sum=$(cd "$m" && find . -type f | sort | xargs sha256sum)
 	umount "$m"
-	expect_mount ok "volatile mount with $opt is reused" "$opts,$opt,volatile" "$m"
+	expect_mount ok "volatile mount with $opt is reused" "$opts,$opt,volatile,volatile_reuse=on" "$m"
 	check "with $opt the content is the same after reuse" \
 		[ "$(cd "$m" && find . -type f | sort | xargs sha256sum)" = "$sum" ]
 	umount "$m"
@@ -87,7 +87,7 @@ check "the mount log names the reason" grep -q "log: e overlay: volatile upper r
 check "dmesg has one line naming the reason and what to do" \
 	[ "$(dmesg | grep -c 'volatile upper refused: mount is not volatile; mount with -o volatile')" = 1 ]
 mkdir "$ckpt_dir/../future"
-expect_mount EINVAL "an unknown incompat feature fails a volatile mount with EINVAL" "$opts,volatile" "$m"
+expect_mount EINVAL "an unknown incompat feature fails a volatile mount with EINVAL" "$opts,volatile,volatile_reuse=on" "$m"
 expect_mount EINVAL "and a non-volatile mount" "$opts" "$m"
 check "dmesg names the unknown feature" grep -q "incompat feature 'future' cannot be mounted" <(dmesg)
 

@@ -11,7 +11,7 @@ use_upper_fs
 mkdir -p "$fs"/{lower,upper,work,upper2,work2} /tmp/merged /tmp/merged2
 
 expect_mount ok "volatile mount succeeds" \
-	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,volatile_reuse=on" /tmp/merged
 dd if=/dev/urandom of=/tmp/merged/data bs=1M count=8 status=none
 check "syncfs on the volatile overlay succeeds before the error" sync -f /tmp/merged/data
 
@@ -29,21 +29,21 @@ out=$(sync /tmp/merged/data 2>&1)
 check "fsync on the volatile overlay fails with EIO" grep -q "Input/output error" <<<"$out"
 
 expect_mount EIO "fresh volatile mount over the unseen error fails with EIO" \
-	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
+	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile,volatile_reuse=on" /tmp/merged2
 check "the kernel log says why" grep -q "unseen error" <(dmesg)
 
 # The upper that saw the error while mounted is not reused.
 umount /tmp/merged
 expect_mount ESTALE "the upper that had the error is not reused: ESTALE" \
-	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,volatile_reuse=on" /tmp/merged
 check "the mount log names the writeback error" grep -q "writeback error since checkpoint (err=-5)" <<<"$mount_out"
 
 # syncfs(2) on the upper fs reports the error and marks it seen.
 check "syncfs on the upper fs reports the error" bash -c "! sync -f '$fs'"
 expect_mount ok "once the error is seen, a fresh volatile mount succeeds" \
-	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile" /tmp/merged2
+	"lowerdir=$fs/lower,upperdir=$fs/upper2,workdir=$fs/work2,volatile,volatile_reuse=on" /tmp/merged2
 expect_mount ESTALE "and the upper that had the error is still not reused" \
-	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile" /tmp/merged
+	"lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work,volatile,volatile_reuse=on" /tmp/merged
 
 umount /tmp/merged2
 tap_done
