@@ -176,7 +176,7 @@ cd /tmp/incident || exit 1
 trace-cmd record -e overlayfs -e filemap -e writeback -o node.dat >/tmp/incident.log 2>&1 &
 recorder=$!
 wait_recording "$T"
-opts5="lowerdir=/tmp/s/l,upperdir=/tmp/s/u5,workdir=/tmp/s/w5,volatile"
+opts5="lowerdir=/tmp/s/l,upperdir=/tmp/s/u5,workdir=/tmp/s/w5,volatile,volatile_reuse=on"
 ovl-mount "$opts5" /tmp/s/m5 >/dev/null && umount /tmp/s/m5
 setfattr -x trusted.overlay.volatile /tmp/s/w5/work/incompat/volatile 2>/dev/null
 ovl-mount "$opts5" /tmp/s/m5 >/tmp/incident-mount.txt 2>&1

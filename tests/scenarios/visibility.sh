@@ -130,7 +130,7 @@ check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" 
 # (docs/operators.md): bpftrace prints the reason by name, perf records
 # the events and perf script shows them. One refused mount (checkpoint
 # removed) while both run.
-overlay tools volatile && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
+overlay tools volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 setfattr -x trusted.overlay.volatile "$ckpt_dir"
 trace_reset
 ovl_mount "$opts" "$m" >/dev/null
