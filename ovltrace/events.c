@@ -187,6 +187,9 @@ struct ovl_decoder {
 	unsigned long long first_ts;
 	bool have_first_ts;
 	unsigned long nr_records;
+	/* events the ring buffer dropped before the records we got (a record
+	 * with an unknown count counts one) */
+	unsigned long long missed;
 	unsigned long count[OVL_EV_NR];
 	unsigned long nr_by_reason[32];
 	const char *reason_name[32];
@@ -436,6 +439,7 @@ struct ovl_event {
 	/* wb_err and errseq refusals: which files lost data */
 	bool lists_lost;
 	bool wb_failures_traced;
+	unsigned long long missed_before;	/* events the buffer dropped before this one */
 	struct ovl_failed *lost;	/* one per inode, in the order they failed */
 	size_t nr_lost;
 };
@@ -524,6 +528,7 @@ static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
 		ovl_count_reason(d, ev->reason ? ev->reason : "unknown");
 	if (!ev->lists_lost)
 		return 0;
+	ev->missed_before = d->missed;
 	/* Writeback failures on the upper since the mount's checkpoint (or
 	 * since the recording began). */
 	if (ev->kind == OVL_EV_WB_ERR)
@@ -616,6 +621,10 @@ static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
 		fprintf(d->out,
 			"%17s (the trace has no filemap:filemap_set_wb_err events: trace with -e filemap to see which files lost data)\n",
 			"");
+	if (ev->missed_before)
+		fprintf(d->out,
+			"%17s (the trace lost %llu events before this one: more files may have lost data)\n",
+			"", ev->missed_before);
 }
 
 static void ovl_json_hex(struct json *j, const char *key, unsigned long long val)
@@ -682,6 +691,8 @@ static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev)
 				i ? "," : "", fl->ino, fl->first_ts, fl->last_ts, fl->count);
 		}
 		fputc(']', d->out);
+		if (ev->missed_before)
+			json_bool(&j, "lost_files_incomplete", true);
 	}
 	json_end(&j);
 }
@@ -694,6 +705,8 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 	int i, type, kind, ret;
 
 	d->nr_records++;
+	if (rec->missed_events)
+		d->missed += rec->missed_events > 0 ? (unsigned long long)rec->missed_events : 1;
 	for (i = 0; i < d->nr_fmt; i++) {
 		if (d->fmt[i].tep == tep) {
 			f = &d->fmt[i];
@@ -755,6 +768,8 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 		json_u64(&j, "refusals", d->count[OVL_EV_MISMATCH]);
 		json_u64(&j, "wb_errors", d->count[OVL_EV_WB_ERR]);
 		json_u64(&j, "wb_failures", d->count[OVL_EV_SET_WB_ERR]);
+		if (d->missed)
+			json_u64(&j, "missed_events", d->missed);
 				json_key(&j, "refusals_by_reason");
 		fputc('{', d->out);
 		for (i = 0; i < d->nr_reasons; i++) {
@@ -778,6 +793,9 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 		if (d->nr_failed)
 			fprintf(d->out, "; %lu inode writeback failures traced",
 				d->count[OVL_EV_SET_WB_ERR]);
+		if (d->missed)
+			fprintf(d->out, "; the trace lost %llu events (buffer overruns): events and lost files may be missing",
+				d->missed);
 		fputc('\n', d->out);
 	}
 	if (fflush(d->out) == EOF || ferror(d->out))

@@ -198,6 +198,28 @@ check "docs: trace-cmd report -i node.dat shows the refusal with its reason" \
 	grep -q "ovl_volatile_mismatch: .*reason=$reason " /tmp/incident-tc.txt
 cd / || exit 1
 
+# --- a recording whose buffer overflowed says that it lost events
+# (a 4 KiB buffer per CPU and page cache churn: it does overflow)
+mkdir -p /tmp/small /tmp/s/u6 /tmp/s/w6 /tmp/s/m6
+(cd /tmp/small && exec trace-cmd record -b 4 -e overlayfs -e filemap -e writeback -o small.dat) >/tmp/small.log 2>&1 &
+recorder=$!
+wait_recording "$T"
+opts6="lowerdir=/tmp/s/l,upperdir=/tmp/s/u6,workdir=/tmp/s/w6,volatile,volatile_reuse=on"
+ovl-mount "$opts6" /tmp/s/m6 >/dev/null
+for _ in $(seq 20); do
+	dd if=/dev/zero of=/tmp/s/noise bs=1M count=16 status=none
+	rm /tmp/s/noise
+done
+umount /tmp/s/m6
+kill -INT "$recorder"
+wait "$recorder"
+"$ovltrace" report /tmp/small/small.dat >/tmp/small.txt 2>&1
+"$ovltrace" --json report /tmp/small/small.dat >/tmp/small.json 2>&1
+tail -n 1 /tmp/small.txt | sed 's/^/#   /'
+check_sh "report of a recording that lost events says so (text and --json)" \
+	'grep -qE "^summary: .*; the trace lost [0-9]+ events \(buffer overruns\)" /tmp/small.txt &&
+	[ "$(tail -n 1 /tmp/small.json | jq .missed_events)" -gt 0 ]'
+
 # --- valgrind on status (report is covered on the host)
 if command -v valgrind >/dev/null; then
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
