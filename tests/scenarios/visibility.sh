@@ -126,6 +126,20 @@ echo 1 >"$T/events/overlayfs/enable"
 refusal "overlay module reloaded" boot_id
 check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" != "$boot_id" ]
 
+# stop PID: end a tracer started in the background with SIGTERM (a
+# non-interactive shell starts background jobs with SIGINT ignored) and
+# wait for it, 60 s at most.
+stop() {
+	local _
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 300); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL "$1" 2>/dev/null && diag "pid $1 ignored SIGTERM for 60 s: killed"
+	wait "$1"
+}
+
 # The documented ways to see a refusal with the tools operators have
 # (docs/operators.md): bpftrace prints the reason by name, perf records
 # the events and perf script shows them. One refused mount (checkpoint
@@ -172,8 +186,7 @@ trace_reset
 ovl_mount "$opts" "$m"
 decided "refusal seen by bpftrace and perf" ovl_volatile_mismatch "${reason#reason=}"
 if [ -n "$bpftracer" ]; then
-	kill -INT "$bpftracer"
-	wait "$bpftracer"
+	stop "$bpftracer"
 	sed 's/^/#   bpftrace: /' /tmp/bpftrace.out | head -n 5
 	check "bpftrace: the documented one-liner prints '$upper_dev refused: ${reason#reason=}'" \
 		grep -qx "$upper_dev refused: ${reason#reason=}" /tmp/bpftrace.out
@@ -181,8 +194,7 @@ else
 	tap_skip "bpftrace: the documented one-liner prints the reason by name" "bpftrace is not installed (scripts/deps)"
 fi
 if [ -n "$perfer" ]; then
-	kill -INT "$perfer"
-	wait "$perfer"
+	stop "$perfer"
 	perf script -i /tmp/perf.data >/tmp/perf.txt 2>/tmp/perf.err
 	check "perf record -e 'overlayfs:*' + perf script: the refusal with its reason by name" \
 		grep -q "overlayfs:ovl_volatile_mismatch: upper_dev=$upper_dev ${reason}" /tmp/perf.txt ||
