@@ -86,8 +86,8 @@ want = {int(i) for i in expect["lost_wb_err"]}
 ok(want <= lost, f"wb_err lists the files written through the failing mount {sorted(want)}")
 ok(not ({int(i) for i in expect["lost_errseq"]} & lost),
    "wb_err does not list failures from before its checkpoint")
-ok(sum(o["event"] == "checkpoint" for o in ev) >= 9 and sum(o["event"] == "reuse" for o in ev) >= 1,
-   "report has the checkpoints and the reuses")
+ok(sum(o["event"] == "checkpoint" for o in ev) >= 9 and sum(o["event"] == "reuse" for o in ev) == 2,
+   "report has the checkpoints and the two reuses (reuse, in_use)")
 key = lambda o: (o["event"], o.get("reason"), o.get("dev"), o.get("upper_dev"), o.get("errseq"),
                  o.get("upper_instance_id"), o.get("saved_instance_id"), o.get("instance_id"))
 wev = [o for o in watch if o["event"] != "summary"]

@@ -103,7 +103,7 @@ overlay missing volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null 
 setfattr -x trusted.overlay.volatile "$ckpt_dir"
 refusal "checkpoint removed" missing
 overlay corrupt volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-setfattr -n trusted.overlay.volatile -v 0x0120 "$ckpt_dir"
+setfattr -n trusted.overlay.volatile -v 0x0230 "$ckpt_dir"
 refusal "checkpoint truncated" corrupt
 overlay version volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
 ckpt=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" |
@@ -214,7 +214,7 @@ recorder=$!
 wait_recording "$T/instances/lab"
 # fanotify takes filesystem marks with FID reporting only where file
 # handles can be decoded: on overlays with nfs_export=on.
-overlay wberr volatile,index=on,nfs_export=on
+overlay wberr volatile,volatile_reuse=on,index=on,nfs_export=on
 expect_mount ok "volatile mount for the writeback error" "$opts" "$m"
 umount "$m" && ovl-mount "$opts" "$m" >/dev/null
 d=$(st_dev "$m")
@@ -229,7 +229,7 @@ done
 trace_reset
 fail_writes "$dev" upper
 dd if=/dev/urandom of="$m/data" bs=1M count=4 status=none
-sync # the upper fails writeback; sync(2) then asks the overlay
+sync # the upper fails writeback; sync(2) skips the overlay: nothing observed yet
 sync
 sync -f "$m/file" 2>/dev/null
 wait "$poller"

@@ -24,7 +24,7 @@ expect_mount ok "fresh volatile mount" "$opts,volatile,volatile_reuse=on" "$m"
 umount "$m"
 size=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" 2>/dev/null |
 	sed -n 's/^trusted.overlay.volatile=0x//p' | tr -d '\n' | wc -c)
-check "checkpoint xattr on work/incompat/volatile is 32 bytes (got $((size / 2)))" [ "$size" = 64 ]
+check "checkpoint xattr on work/incompat/volatile is 48 bytes (got $((size / 2)))" [ "$size" = 96 ]
 check "dirty marker is there too" test -f "$ckpt_dir/dirty"
 
 # 100 cycles: each mounts (reusing), checks every file written so far,
