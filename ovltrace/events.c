@@ -98,10 +98,11 @@ static const struct ovl_reason {
 	{ "in_use", "the upperdir or workdir is in use by another live overlay "
 	  "mount (EBUSY): the upper is not stale, do NOT discard it; unmount "
 	  "the other overlay first, then mount again" },
-	{ "unreadable", "the checkpoint could not be read (the mount failed "
-	  "with that error, e.g. EIO from a shut-down upper, EACCES, ENOMEM): "
-	  "nothing was decided about the upper; check the upper filesystem "
-	  "(dmesg, fsck) before reusing or discarding it" },
+	{ "unreadable", "the work dir or the checkpoint could not be read (the "
+	  "mount failed with that error, e.g. EIO from a shut-down upper, EROFS "
+	  "from one that turned read-only after an error, EACCES): nothing was "
+	  "decided about the upper; check the upper filesystem (dmesg, fsck) "
+	  "before reusing or discarding it" },
 	{ "not_enabled", "a volatile upper was mounted volatile but without "
 	  "volatile_reuse=on (EINVAL, as upstream): mount it with "
 	  "-o volatile,volatile_reuse=on to reuse it, or discard it" },
