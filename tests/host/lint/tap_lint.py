@@ -98,7 +98,7 @@ def main(files):
         "pipe": "no 'check ... | cmd' (the TAP line goes into the pipe)",
         "tap_lines": "no 'tap_lines < <(checker)' (drops its exit status; use tap_run)",
         "trap": "no 'trap ... EXIT' in a suite (replaces the TAP guard; use at_exit)",
-        "skip": "no '# SKIP' written by hand in tap_ok (use tap_skip)",
+        "skip": "no hand-written SKIP directive in tap_ok (use tap_skip)",
     }
     for k, desc in what.items():
         print(("not ok" if bad[k] else "ok"), "-", f"TAP lint: {desc}")
