@@ -42,3 +42,11 @@ fail_writes() { # DEV NAME
 			--table "0 $(blockdev --getsz "$dev") flakey $dev 0 0 1 1 error_writes" &&
 		dmsetup resume --noudevsync "$name"
 }
+
+# Put the linear table of NAME (over DEV) back: writes work again.
+heal_writes() { # DEV NAME
+	local dev=$1 name=$2
+	dmsetup suspend --nolockfs --noudevsync "$name" &&
+		dmsetup load --noudevsync "$name" --table "0 $(blockdev --getsz "$dev") linear $dev 0" &&
+		dmsetup resume --noudevsync "$name"
+}

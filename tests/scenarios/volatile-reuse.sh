@@ -85,7 +85,7 @@ dmesg -C
 expect_mount EINVAL "non-volatile mount over a volatile upper fails with EINVAL" "$opts" "$m"
 check "the mount log names the reason" grep -q "log: e overlay: volatile upper refused: mount is not volatile" <<<"$mount_out"
 check "dmesg has one line naming the reason and what to do" \
-	[ "$(dmesg | grep -c 'volatile upper refused: mount is not volatile; mount with -o volatile')" = 1 ]
+	[ "$(dmesg | grep -c 'volatile upper refused: mount is not volatile; discard upperdir and workdir')" = 1 ]
 mkdir "$ckpt_dir/../future"
 expect_mount EINVAL "an unknown incompat feature fails a volatile mount with EINVAL" "$opts,volatile,volatile_reuse=on" "$m"
 expect_mount EINVAL "and a non-volatile mount" "$opts" "$m"
