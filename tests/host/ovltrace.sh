@@ -67,8 +67,9 @@ ts = [o["ts_ns"] for o in ev]
 ok(ts == sorted(ts), "events come in time order")
 mism = [o for o in ev if o["event"] == "mismatch"]
 ok([o["reason"] for o in mism] == refused, f"each refusal decoded with its reason, in order: {refused}")
-codes = {"missing": 1, "corrupt": 2, "version": 3, "boot_id": 4, "instance": 5, "errseq": 6, "not_volatile": 7}
-ok(all(codes[o["reason"]] == o["reason_code"] for o in mism), "reason names come from the recording's format (codes 1..7)")
+codes = {"missing": 1, "corrupt": 2, "version": 3, "boot_id": 4, "instance": 5, "upperdir": 6, "errseq": 7,
+         "metadata": 8, "in_use": 9, "unreadable": 10, "not_enabled": 11, "not_volatile": 12}
+ok(all(codes[o["reason"]] == o["reason_code"] for o in mism), "reason names come from the recording's format (codes 1..12)")
 ok(all(o["upper_dev"] == expect["upper_dev"][0] for o in ev if "upper_dev" in o), f"upper_dev decoded as {expect['upper_dev'][0]}")
 inst = [o for o in mism if o["reason"] == "instance"][0]
 ok(inst["saved_instance_id"] != inst["instance_id"] and inst["saved_instance_id"] > 0,
@@ -87,7 +88,7 @@ ok({int(i) for i in expect["lost_wb_err"]} <= wl and not (wl & {int(i) for i in 
 ok(all(f["failures"] >= 1 and f["first_ts_ns"] <= f["last_ts_ns"] <= wb[0]["ts_ns"] for f in wb[0]["lost_files"]),
    "lost files: failures counted, timestamps before the event")
 s = objs[-1]
-ok(s["event"] == "summary" and s["refusals"] == len(refused) and s["wb_errors"] == 1 and s["reuses"] == 1
+ok(s["event"] == "summary" and s["refusals"] == len(refused) and s["wb_errors"] == 1 and s["reuses"] == 2
    and s["checkpoints"] == sum(o["event"] == "checkpoint" for o in ev)
    and s["refusals_by_reason"] == {r: 1 for r in refused}, "the summary counts match")
 # text: one line per event, timestamp first, each refusal explained with what to do
@@ -97,7 +98,8 @@ explain = {
     "missing": "checkpoint xattr is missing", "corrupt": "checkpoint is malformed",
     "version": "version this kernel does not know", "boot_id": "another boot or another load of the overlay module",
     "instance": "unmounted and mounted again since the checkpoint", "errseq": "writeback error since the checkpoint",
-    "not_volatile": "mounted without 'volatile'",
+    "not_volatile": "mounted without 'volatile'", "not_enabled": "without volatile_reuse=on",
+    "upperdir": "belongs to another upper directory", "in_use": "in use by another live overlay mount",
 }
 for r in refused:
     l = [l for l in lines if f" refused " in l and f"({r}" in l or (r == "instance" and "(instance " in l) or (r == "errseq" and "(errseq 0x" in l)]
@@ -109,9 +111,9 @@ ok(any(f"inode {expect['lost_errseq'][0]} " in l for l in lost_lines) and any("-
    "text: lost inodes listed with how to find their paths")
 PY
 
-# --- every refusal reason of the series (v1's seven and v2's five), each
-# explained with what to do: the table itself, without a kernel (the
-# fixtures are recordings of v1 and have only v1's reasons).
+# --- every refusal reason of the series, each explained with what to do:
+# the table itself, without a kernel (the recorded fault sequence has no
+# metadata or unreadable case: the kselftests provoke those).
 reasons_v2="missing corrupt version boot_id instance upperdir errseq metadata in_use unreadable not_enabled not_volatile"
 run_ovl reasons reasons
 run_ovl reasons_json --json reasons
