@@ -18,7 +18,7 @@ done
 # The guest halves check that they time with the TSC.
 guest_clock_params() {
 	local mhz
-	mhz=$(sed -n 's/^cpu MHz[[:space:]]*: //{p;q}' /proc/cpuinfo)
+	mhz=$(sed -n '/^cpu MHz[[:space:]]*: /{s///p;q;}' /proc/cpuinfo)
 	[ -n "$mhz" ] || die "no 'cpu MHz' in /proc/cpuinfo: cannot give the guest its TSC rate"
 	awk -v m="$mhz" 'BEGIN { printf "tsc=reliable tsc_early_khz=%d", m * 1000 }'
 }
