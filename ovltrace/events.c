@@ -22,7 +22,7 @@ enum ovl_kind {
 	OVL_EV_NR,
 };
 
-/* Field names per event; the first NR_REQUIRED of each must exist. */
+/* Field names of the events; every field an event lists must exist. */
 enum ovl_field {
 	F_DEV, F_UPPER_DEV, F_UPPER_INSTANCE_ID, F_ERRSEQ, F_REASON,
 	F_SAVED_INSTANCE_ID, F_INSTANCE_ID, F_SAVED_ERRSEQ, F_CUR_ERRSEQ,
@@ -163,6 +163,7 @@ struct ovl_format {
 	/* reason value -> name, from the mismatch event's print format */
 	struct { unsigned long long val; const char *name; } sym[32];
 	int nr_sym;
+	int nr_events;		/* overlayfs events in this tep */
 };
 
 /* One inode of an upper fs whose writeback failed. */
@@ -195,6 +196,7 @@ struct ovl_decoder {
 	unsigned long nr_by_reason[32];
 	const char *reason_name[32];
 	int nr_reasons;
+	int err;	/* ENOMEM, or EIO: the output could not be written */
 };
 
 struct ovl_decoder *ovl_decoder_new(const struct ovltrace_opts *opts, FILE *out)
@@ -251,10 +253,10 @@ int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
 
 	for (i = 0; i < d->nr_fmt; i++)
 		if (d->fmt[i].tep == tep)
-			return d->fmt[i].id[OVL_EV_CHECKPOINT] >= 0;
+			return d->fmt[i].nr_events;
 	fmt = realloc(d->fmt, (d->nr_fmt + 1) * sizeof(*fmt));
 	if (!fmt)
-		return ovltrace_fail(-1, "out of memory");
+		return -ENOMEM;
 	d->fmt = fmt;
 	f = &fmt[d->nr_fmt++];
 	memset(f, 0, sizeof(*f));
@@ -270,10 +272,13 @@ int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
 			enum ovl_field fi = descs[i].fields[k];
 
 			f->field[i][fi] = tep_find_field(event, field_names[fi]);
-			if (!f->field[i][fi])
-				return ovltrace_fail(-1,
+			if (!f->field[i][fi]) {
+				ovltrace_fail(-1,
 					"event %s:%s has no field '%s': its format is not the one ovltrace knows",
 					descs[i].system, descs[i].name, field_names[fi]);
+				d->nr_fmt--;	/* not learnt */
+				return -EPROTO;
+			}
 		}
 		f->id[i] = event->id;
 		if (i == OVL_EV_MISMATCH)
@@ -281,6 +286,7 @@ int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
 		if (i != OVL_EV_SET_WB_ERR)
 			nr++;
 	}
+	f->nr_events = nr;
 	return nr;
 }
 
@@ -480,7 +486,7 @@ static void ovl_decode(struct ovl_format *f, int kind, struct tep_record *rec,
 }
 
 /*
- * The inodes of UPPER whose writeback failed between SINCE and UNTIL, one
+ * The inodes of EV's upper whose writeback failed between SINCE and EV, one
  * per inode (first failure, last failure, how many), in the order they
  * first failed.
  */
@@ -703,7 +709,7 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 {
 	struct ovl_format *f = NULL;
 	struct ovl_event ev;
-	int i, type, kind, ret;
+	int i, type, kind;
 
 	d->nr_records++;
 	if (rec->missed_events)
@@ -729,22 +735,33 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 	d->count[kind]++;
 	if (kind == OVL_EV_SET_WB_ERR) {
 		if (ovl_add_failed(d, ovl_val(f, kind, F_S_DEV, rec),
-				   ovl_val(f, kind, F_I_INO, rec), rec->ts))
-			return ovltrace_fail(-1, "out of memory");
+				   ovl_val(f, kind, F_I_INO, rec), rec->ts)) {
+			d->err = ENOMEM;
+			return -1;
+		}
 		return 0;
 	}
 	ovl_decode(f, kind, rec, &ev);
 	if (ovl_update(d, &ev)) {
 		free(ev.lost);
-		return ovltrace_fail(-1, "out of memory");
+		d->err = ENOMEM;
+		return -1;
 	}
 	if (d->opts->json)
 		ovl_print_json(d, &ev);
 	else
 		ovl_print_text(d, &ev);
 	free(ev.lost);
-	ret = fflush(d->out) == EOF || ferror(d->out) ? -1 : 0;
-	return ret;
+	if (fflush(d->out) == EOF || ferror(d->out)) {
+		d->err = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int ovl_decoder_error(const struct ovl_decoder *d)
+{
+	return d->err;
 }
 
 unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)
@@ -771,7 +788,7 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 		json_u64(&j, "wb_failures", d->count[OVL_EV_SET_WB_ERR]);
 		if (d->missed)
 			json_u64(&j, "missed_events", d->missed);
-				json_key(&j, "refusals_by_reason");
+		json_key(&j, "refusals_by_reason");
 		fputc('{', d->out);
 		for (i = 0; i < d->nr_reasons; i++) {
 			fprintf(d->out, "%s", i ? "," : "");
@@ -799,7 +816,9 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 				d->missed);
 		fputc('\n', d->out);
 	}
-	if (fflush(d->out) == EOF || ferror(d->out))
+	if (fflush(d->out) == EOF || ferror(d->out)) {
+		d->err = EIO;
 		return -1;
+	}
 	return 0;
 }

@@ -18,12 +18,16 @@ void ovl_decoder_free(struct ovl_decoder *d);
 
 /*
  * Learn the event formats of TEP (once per tep). Returns the number of
- * overlayfs events it has (0: the kernel or recording has none), or -1
- * with a message when one of them lacks a field ovltrace needs.
+ * overlayfs events it has (0: the kernel or recording has none),
+ * -EPROTO with a message when one of them lacks a field ovltrace needs,
+ * or -ENOMEM.
  */
 int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep);
 
-/* Decode one record; records of other events only count. -1: output failed. */
+/*
+ * Decode one record; records of other events only count. -1: out of
+ * memory or the output failed (ovl_decoder_error() says which).
+ */
 int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 		       struct tep_record *rec);
 
@@ -32,6 +36,9 @@ unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d);
 
 /* The closing summary line (or JSON object). -1: output failed. */
 int ovl_decoder_summary(struct ovl_decoder *d, const char *source);
+
+/* Why the decoder failed: 0 (it did not), ENOMEM, or EIO (the output). */
+int ovl_decoder_error(const struct ovl_decoder *d);
 
 /* The one-line explanation of a refusal reason by name (NULL: unknown). */
 const char *ovl_reason_explain(const char *reason);

@@ -12,7 +12,7 @@
 /* Exit statuses: documented in ovltrace.8, relied on by scripts. */
 enum ovltrace_exit {
 	OVLTRACE_OK = 0,
-	OVLTRACE_ERR = 1,		/* anything else (out of memory, I/O) */
+	OVLTRACE_ERR = 1,		/* anything else (out of memory, I/O, tracefs, a sysfs row) */
 	OVLTRACE_USAGE = 2,		/* bad command line */
 	OVLTRACE_NO_TRACEFS = 3,	/* tracefs is not mounted */
 	OVLTRACE_PERM = 4,		/* not permitted */
@@ -20,6 +20,7 @@ enum ovltrace_exit {
 	OVLTRACE_BAD_FILE = 6,		/* trace.dat missing, unreadable, truncated */
 	OVLTRACE_NO_EVENTS = 7,		/* recording without overlayfs events */
 	OVLTRACE_NOT_OVERLAY = 8,	/* a PATH is not on an overlay */
+	OVLTRACE_BAD_FORMAT = 9,	/* the events' format is not the one ovltrace knows */
 };
 
 struct ovltrace_opts {

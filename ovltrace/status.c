@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -56,6 +57,7 @@ struct status {
 	size_t nr_mnts;
 	struct ovl_row *rows;
 	size_t nr_rows;
+	bool unreadable;	/* a row could not be read: exit OVLTRACE_ERR */
 };
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -130,55 +132,81 @@ static int read_mountinfo(struct status *st)
 	return ret;
 }
 
-/* One attribute's value without its newline; -1 when it cannot be read. */
+/*
+ * One attribute's value without its newline; -1 with errno when it cannot
+ * be read (EOVERFLOW: longer than LEN - 1, never cut short).
+ */
 static int read_attr(const char *id, const char *name, char *buf, size_t len)
 {
-	char path[256];
+	char path[PATH_MAX], more;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
-	snprintf(path, sizeof(path), OVL_SYSFS "/%s/%s", id, name);
+	if (snprintf(path, sizeof(path), OVL_SYSFS "/%s/%s", id, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, len - 1);
+	if (n == (ssize_t)len - 1 && buf[n - 1] != '\n' &&
+	    read(fd, &more, 1) == 1 && more != '\n')
+		n = -2;
+	err = errno;
 	close(fd);
-	if (n < 0)
+	if (n < 0) {
+		errno = n == -2 ? EOVERFLOW : err;
 		return -1;
+	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
 
-/* Fill ROW from /sys/fs/overlay/ID; -1 when the overlay went away. */
-static int read_row(const char *id, struct ovl_row *row)
+/*
+ * Fill ROW from /sys/fs/overlay/ID. -1 with errno when an attribute cannot
+ * be read, *WHAT its name; volatile_reuse may be absent (a v1 kernel).
+ */
+static int read_row(const char *id, struct ovl_row *row, const char **what)
 {
 	char buf[64];
 
 	memset(row, 0, sizeof(*row));
-	if (sscanf(id, "%u:%u", &row->major, &row->minor) != 2)
+	*what = "";
+	if (sscanf(id, "%u:%u", &row->major, &row->minor) != 2 ||
+	    strlen(id) >= sizeof(row->id)) {
+		errno = EINVAL;
 		return -1;
+	}
 	snprintf(row->id, sizeof(row->id), "%s", id);
-	if (read_attr(id, "fsync_mode", row->fsync_mode, sizeof(row->fsync_mode)) ||
-	    read_attr(id, "upper_dev", row->upper_dev, sizeof(row->upper_dev)) ||
-	    read_attr(id, "errseq", row->errseq, sizeof(row->errseq)))
+#define ATTR(name, dst) (*what = name, read_attr(id, name, dst, sizeof(dst)))
+	if (ATTR("fsync_mode", row->fsync_mode) ||
+	    ATTR("upper_dev", row->upper_dev) ||
+	    ATTR("errseq", row->errseq))
 		return -1;
-	if (read_attr(id, "instance_id", buf, sizeof(buf)))
+	if (ATTR("instance_id", buf))
 		return -1;
 	row->instance_id = strtoull(buf, NULL, 10);
-	if (read_attr(id, "upper_instance_id", buf, sizeof(buf)))
+	if (ATTR("upper_instance_id", buf))
 		return -1;
 	row->upper_instance_id = strtoull(buf, NULL, 10);
-	if (read_attr(id, "wb_err", buf, sizeof(buf)))
+	if (ATTR("wb_err", buf))
 		return -1;
 	row->wb_err = atoi(buf);
-	if (read_attr(id, "reusable", buf, sizeof(buf)))
+	if (ATTR("reusable", buf))
 		return -1;
 	row->reusable = atoi(buf);
-	if (read_attr(id, "reused", buf, sizeof(buf)))
+	if (ATTR("reused", buf))
 		return -1;
 	row->reused = atoi(buf);
-	row->volatile_reuse = read_attr(id, "volatile_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
+	if (ATTR("volatile_reuse", buf))
+		row->volatile_reuse = errno == ENOENT ? -1 : -2;
+	else
+		row->volatile_reuse = atoi(buf);
+#undef ATTR
+	if (row->volatile_reuse == -2)
+		return -1;
 	return 0;
 }
 
@@ -196,11 +224,26 @@ static int add_row(struct status *st, const char *id)
 	struct ovl_row row, *rows;
 	size_t i;
 
+	const char *what;
+	char dir[PATH_MAX];
+	struct stat sb;
+	int err;
+
 	for (i = 0; i < st->nr_rows; i++)
 		if (!strcmp(st->rows[i].id, id))
 			return 0;
-	if (read_row(id, &row))
-		return 0;	/* unmounted while we looked */
+	if (read_row(id, &row, &what)) {
+		err = errno;
+		snprintf(dir, sizeof(dir), OVL_SYSFS "/%s", id);
+		if (err == ENOENT && stat(dir, &sb) && errno == ENOENT)
+			return 0;	/* unmounted while we looked */
+		/* The other rows are still printed; the exit status says one
+		 * is missing. */
+		st->unreadable = true;
+		ovltrace_fail(OVLTRACE_ERR, "cannot read %s/%s: %s: overlay %s is left out",
+			      dir, what, strerror(err), id);
+		return 0;
+	}
 	rows = realloc(st->rows, (st->nr_rows + 1) * sizeof(*rows));
 	if (!rows)
 		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
@@ -426,7 +469,8 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 	if (!ret && !nr)
 		ret = read_all_rows(&st);
 	for (i = 0; ret != OVLTRACE_ERR && i < nr; i++) {
-		/* Report every PATH; the last error decides the status. */
+		/* Report every PATH; the first failure decides the status,
+		 * except OVLTRACE_ERR, which stops at once. */
 		r = add_path(&st, paths[i]);
 		if (r == OVLTRACE_ERR)
 			ret = r;
@@ -445,6 +489,8 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		}
 		if (fflush(stdout) == EOF || ferror(stdout))
 			ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		else if (st.unreadable && !ret)
+			ret = OVLTRACE_ERR;
 	}
 	for (k = 0; k < st.nr_mnts; k++) {
 		free(st.mnts[k].fstype);

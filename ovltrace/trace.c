@@ -73,23 +73,49 @@ static char *tracefs_mount(void)
 	return found;
 }
 
-struct watch_ctx {
-	struct ovl_decoder *d;
-	int err;
-};
+/* The message and exit status for a failed decoder (ovl_decoder_error). */
+static int decoder_failed(const struct ovl_decoder *d)
+{
+	if (ovl_decoder_error(d) == ENOMEM)
+		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
+	return ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+}
+
+/* ovl_decoder_add_tep()'s failures: a format mismatch, or no memory. */
+static int add_tep_failed(int err)
+{
+	if (err == -EPROTO)
+		return OVLTRACE_BAD_FORMAT;	/* the decoder said which field */
+	return ovltrace_fail(OVLTRACE_ERR, "out of memory");
+}
 
 static int watch_record(struct tep_event *event, struct tep_record *rec,
 			int cpu, void *data)
 {
-	struct watch_ctx *ctx = data;
+	struct ovl_decoder *d = data;
 
 	rec->cpu = cpu;
-	if (ovl_decoder_record(ctx->d, event->tep, rec)) {
-		ctx->err = 1;
+	if (ovl_decoder_record(d, event->tep, rec)) {
 		stop = 1;
 		return 1;
 	}
 	return stop ? 1 : 0;
+}
+
+/*
+ * Read what the instance's buffers hold. tracefs_iterate_raw_events()
+ * fails only when it cannot open them; a callback that stops it (an
+ * output error) is seen in the decoder.
+ */
+static int watch_read(struct tep_handle *tep, struct tracefs_instance *inst,
+		      struct ovl_decoder *d, const char *name)
+{
+	if (tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, d) < 0)
+		return ovltrace_fail(OVLTRACE_ERR, "cannot read the trace buffers of instance %s: %s",
+				     name, strerror(errno));
+	if (ovl_decoder_error(d))
+		return decoder_failed(d);
+	return 0;
 }
 
 static double now(void)
@@ -105,7 +131,7 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	const char *systems[] = { "overlayfs", "filemap", NULL };
 	struct tracefs_instance *inst = NULL;
 	struct tep_handle *tep = NULL;
-	struct watch_ctx ctx = { 0 };
+	struct ovl_decoder *d = NULL;
 	struct sigaction sa = { 0 };
 	char *dir = NULL;
 	char path[4096], name[64];
@@ -140,14 +166,14 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 				    dir, strerror(errno));
 		goto out;
 	}
-	ctx.d = ovl_decoder_new(opts, stdout);
-	if (!ctx.d) {
+	d = ovl_decoder_new(opts, stdout);
+	if (!d) {
 		ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
 		goto out;
 	}
-	ret = ovl_decoder_add_tep(ctx.d, tep);
+	ret = ovl_decoder_add_tep(d, tep);
 	if (ret <= 0) {
-		ret = ret < 0 ? OVLTRACE_NO_SERIES :
+		ret = ret < 0 ? add_tep_failed(ret) :
 			ovltrace_fail(OVLTRACE_NO_SERIES,
 				      "this kernel has no overlayfs volatile events: the reusable volatile series is not applied");
 		goto out;
@@ -176,7 +202,11 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	}
 	/* Which inodes failed writeback; optional, older kernels lack it. */
 	tracefs_event_enable(inst, "filemap", "filemap_set_wb_err");
-	tracefs_trace_on(inst);
+	if (tracefs_trace_on(inst)) {
+		ret = ovltrace_fail(OVLTRACE_ERR, "cannot turn tracing on in instance %s: %s",
+				    name, strerror(errno));
+		goto out;
+	}
 	fprintf(stderr, "ovltrace: watching the overlayfs events (tracefs instance %s)%s\n",
 		name, opts->duration ? "" : "; Ctrl-C stops");
 
@@ -185,25 +215,29 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	while (!stop) {
 		struct timespec tick = { 0, 100 * 1000 * 1000 };
 
-		tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, &ctx);
+		ret = watch_read(tep, inst, d, name);
+		if (ret)
+			goto out;
 		if (end && now() >= end)
 			break;
 		nanosleep(&tick, NULL);
 	}
-	/* What arrived between the last read and the stop. */
-	if (!ctx.err) {
-		tracefs_trace_off(inst);
-		tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, &ctx);
-	}
+	/* What arrived between the last read and the stop. (Should turning
+	 * tracing off fail, the instance is removed right after anyway.) */
+	tracefs_trace_off(inst);
+	stop = 0;
+	ret = watch_read(tep, inst, d, name);
+	if (ret)
+		goto out;
 	ret = OVLTRACE_OK;
-	if (ctx.err || ovl_decoder_summary(ctx.d, "live tracing"))
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+	if (ovl_decoder_summary(d, "live tracing"))
+		ret = decoder_failed(d);
 out:
 	if (inst) {
 		tracefs_instance_destroy(inst);
 		tracefs_instance_free(inst);
 	}
-	ovl_decoder_free(ctx.d);
+	ovl_decoder_free(d);
 	if (tep)
 		tep_free(tep);
 	free(dir);
@@ -284,7 +318,7 @@ int ovltrace_report(const struct ovltrace_opts *opts, const char *file)
 	for (i = 0; i < nr; i++) {
 		ret = ovl_decoder_add_tep(d, tracecmd_get_tep(handles[i]));
 		if (ret < 0) {
-			ret = OVLTRACE_NO_EVENTS;
+			ret = add_tep_failed(ret);
 			goto out;
 		}
 		known += ret;
@@ -295,12 +329,16 @@ int ovltrace_report(const struct ovltrace_opts *opts, const char *file)
 			file);
 		goto out;
 	}
+	/* -1 from the library itself (not from report_record) is a record
+	 * it could not read. */
 	if (tracecmd_iterate_events_multi(handles, nr, report_record, d) < 0) {
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		ret = ovl_decoder_error(d) ? decoder_failed(d) :
+			ovltrace_fail(OVLTRACE_BAD_FILE,
+				      "%s is truncated or damaged: libtracecmd cannot read its records", file);
 		goto out;
 	}
 	if (ovl_decoder_summary(d, file)) {
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		ret = decoder_failed(d);
 		goto out;
 	}
 	ret = OVLTRACE_OK;
