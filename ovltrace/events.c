@@ -160,9 +160,7 @@ struct ovl_format {
 	struct tep_handle *tep;
 	int id[OVL_EV_NR];		/* -1: the event is not there */
 	struct tep_format_field *field[OVL_EV_NR][F_NR];
-	/* reason value -> name, from the mismatch event's print format */
-	struct { unsigned long long val; const char *name; } sym[32];
-	int nr_sym;
+	struct tep_event *mismatch;	/* its print format names the reasons */
 	int nr_events;		/* overlayfs events in this tep */
 };
 
@@ -193,9 +191,12 @@ struct ovl_decoder {
 	 * with an unknown count counts one) */
 	unsigned long long missed;
 	unsigned long count[OVL_EV_NR];
-	unsigned long nr_by_reason[32];
-	const char *reason_name[32];
-	int nr_reasons;
+	/* refusals by reason, in the order the reasons first came */
+	struct ovl_reason_count {
+		const char *name;
+		unsigned long count;
+	} *by_reason;
+	size_t nr_reasons, max_reasons;
 	int err;	/* ENOMEM, or EIO: the output could not be written */
 };
 
@@ -217,33 +218,8 @@ void ovl_decoder_free(struct ovl_decoder *d)
 	free(d->fmt);
 	free(d->failed);
 	free(d->marks);
+	free(d->by_reason);
 	free(d);
-}
-
-/* The { value, "name" } pairs of the __print_symbolic() in EVENT's format. */
-static void ovl_learn_symbols(struct ovl_format *f, struct tep_event *event)
-{
-	struct tep_print_arg *arg;
-	struct tep_print_flag_sym *sym;
-	char *end;
-
-	for (arg = event->print_fmt.args; arg; arg = arg->next) {
-		if (arg->type != TEP_PRINT_SYMBOL)
-			continue;
-		for (sym = arg->symbol.symbols; sym; sym = sym->next) {
-			unsigned long long val;
-
-			if (f->nr_sym == (int)(sizeof(f->sym) / sizeof(f->sym[0])))
-				return;
-			errno = 0;
-			val = strtoull(sym->value, &end, 0);
-			if (errno || *end)
-				continue;
-			f->sym[f->nr_sym].val = val;
-			f->sym[f->nr_sym].name = sym->str;
-			f->nr_sym++;
-		}
-	}
 }
 
 int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
@@ -282,7 +258,7 @@ int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
 		}
 		f->id[i] = event->id;
 		if (i == OVL_EV_MISMATCH)
-			ovl_learn_symbols(f, event);
+			f->mismatch = event;
 		if (i != OVL_EV_SET_WB_ERR)
 			nr++;
 	}
@@ -318,29 +294,51 @@ static unsigned long long ovl_val(struct ovl_format *f, int kind,
 	return val;
 }
 
-static const char *ovl_reason_name(struct ovl_format *f, unsigned long long val)
+/*
+ * The name of reason VAL in the __print_symbolic() of EVENT's print format
+ * (the recording's own names), NULL when it has none.
+ */
+static const char *ovl_reason_name(struct tep_event *event, unsigned long long val)
 {
-	int i;
+	struct tep_print_arg *arg;
+	struct tep_print_flag_sym *sym;
+	unsigned long long v;
+	char *end;
 
-	for (i = 0; i < f->nr_sym; i++)
-		if (f->sym[i].val == val)
-			return f->sym[i].name;
+	for (arg = event->print_fmt.args; arg; arg = arg->next) {
+		if (arg->type != TEP_PRINT_SYMBOL)
+			continue;
+		for (sym = arg->symbol.symbols; sym; sym = sym->next) {
+			errno = 0;
+			v = strtoull(sym->value, &end, 0);
+			if (!errno && !*end && v == val)
+				return sym->str;
+		}
+	}
 	return NULL;
 }
 
-static void ovl_count_reason(struct ovl_decoder *d, const char *name)
+static int ovl_count_reason(struct ovl_decoder *d, const char *name)
 {
-	int i;
+	size_t i;
 
 	for (i = 0; i < d->nr_reasons; i++)
-		if (!strcmp(d->reason_name[i], name))
+		if (!strcmp(d->by_reason[i].name, name))
 			break;
 	if (i == d->nr_reasons) {
-		if (d->nr_reasons == 32)
-			return;
-		d->reason_name[d->nr_reasons++] = name;
+		if (d->nr_reasons == d->max_reasons) {
+			size_t max = d->max_reasons ? 2 * d->max_reasons : 4;
+			struct ovl_reason_count *r = realloc(d->by_reason, max * sizeof(*r));
+
+			if (!r)
+				return -1;
+			d->by_reason = r;
+			d->max_reasons = max;
+		}
+		d->by_reason[d->nr_reasons++] = (struct ovl_reason_count){ name, 0 };
 	}
-	d->nr_by_reason[i]++;
+	d->by_reason[i].count++;
+	return 0;
 }
 
 static int ovl_add_failed(struct ovl_decoder *d, unsigned long long dev,
@@ -473,7 +471,7 @@ static void ovl_decode(struct ovl_format *f, int kind, struct tep_record *rec,
 		break;
 	default: /* OVL_EV_MISMATCH */
 		ev->reason_code = ovl_val(f, kind, F_REASON, rec);
-		ev->reason = ovl_reason_name(f, ev->reason_code);
+		ev->reason = ovl_reason_name(f->mismatch, ev->reason_code);
 		ev->saved_instance_id = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
 		ev->instance_id = ovl_val(f, kind, F_INSTANCE_ID, rec);
 		ev->saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
@@ -531,8 +529,9 @@ static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
 		if (ovl_add_mark(d, ev->ts, ev->dev, ev->upper_dev, ev->upper_instance_id))
 			return -1;
 	}
-	if (ev->kind == OVL_EV_MISMATCH)
-		ovl_count_reason(d, ev->reason ? ev->reason : "unknown");
+	if (ev->kind == OVL_EV_MISMATCH &&
+	    ovl_count_reason(d, ev->reason ? ev->reason : "unknown"))
+		return -1;
 	if (!ev->lists_lost)
 		return 0;
 	ev->missed_before = d->missed;
@@ -545,59 +544,61 @@ static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
 	return ovl_lost_files(d, ev, since);
 }
 
-/* The event in words: what happened and what to do. */
-static void ovl_explain(const struct ovl_event *ev, char *buf, size_t len)
+/* The event in words: what happened and what to do (malloc'd; NULL: no memory). */
+static char *ovl_explain(const struct ovl_event *ev)
 {
-	char devs[32], uppers[32];
+	char devs[32], uppers[32], *buf;
 	const char *why;
+	int n;
 
 	ovl_devname(devs, sizeof(devs), ev->dev);
 	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
 	switch (ev->kind) {
 	case OVL_EV_CHECKPOINT:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s on upper %s checkpointed (upper instance %llu, errseq 0x%08llx): "
 			 "it can be mounted again without a sync in this boot while the upper stays mounted and error-free",
 			 devs, uppers, ev->upper_instance_id, ev->errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	case OVL_EV_REUSE:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s reused its upper on %s without a sync: the checkpoint held "
 			 "(same boot, upper instance %llu, no writeback error since errseq 0x%08llx)",
 			 devs, uppers, ev->upper_instance_id, ev->errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	case OVL_EV_WB_ERR:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s: writeback to its upper %s failed (%s; errseq 0x%08llx, now 0x%08llx): "
 			 "data written through this mount may be lost and it will not be reused; "
 			 "after unmounting, discard the upper",
 			 devs, uppers, ovl_errname(ev->err), ev->errseq, ev->cur_errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	}
 	why = ev->reason ? ovl_reason_explain(ev->reason) : NULL;
 	if (!why)
 		why = "a reason this version of ovltrace does not know; discard this upper";
 	if (ev->reason && !strcmp(ev->reason, "instance"))
-		snprintf(buf, len, "volatile upper on %s refused (instance %llu, now %llu): %s",
+		n = asprintf(&buf, "volatile upper on %s refused (instance %llu, now %llu): %s",
 			 uppers, ev->saved_instance_id, ev->instance_id, why);
 	else if (ev->reason && (!strcmp(ev->reason, "errseq") || !strcmp(ev->reason, "metadata")))
-		snprintf(buf, len, "volatile upper on %s refused (%s 0x%08llx, now 0x%08llx): %s",
+		n = asprintf(&buf, "volatile upper on %s refused (%s 0x%08llx, now 0x%08llx): %s",
 			 uppers, ev->reason, ev->saved_errseq, ev->errseq, why);
 	else if (ev->err)
-		snprintf(buf, len, "volatile upper on %s refused (%s, %s): %s", uppers,
+		n = asprintf(&buf, "volatile upper on %s refused (%s, %s): %s", uppers,
 			 ev->reason ? ev->reason : "unknown", ovl_errname(ev->err), why);
 	else
-		snprintf(buf, len, "volatile upper on %s refused (%s): %s", uppers,
+		n = asprintf(&buf, "volatile upper on %s refused (%s): %s", uppers,
 			 ev->reason ? ev->reason : "unknown", why);
+	return n < 0 ? NULL : buf;
 }
 
-static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
+static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev,
+			   const char *explain)
 {
-	char ts[32], dev[32], explain[512];
+	char ts[32], dev[32];
 	size_t i;
 
 	ovl_ts(ts, sizeof(ts), ev->ts);
-	ovl_explain(ev, explain, sizeof(explain));
 	fprintf(d->out, "%16s %-10s %s\n", ts,
 		ev->kind == OVL_EV_MISMATCH ? "refused" : descs[ev->kind].label, explain);
 	if (!ev->lists_lost)
@@ -636,22 +637,22 @@ static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
 
 static void ovl_json_hex(struct json *j, const char *key, unsigned long long val)
 {
-	char hex[16];
+	char hex[24];	/* "0x" and up to 16 digits */
 
 	snprintf(hex, sizeof(hex), "0x%08llx", val);
 	json_str(j, key, hex);
 }
 
-static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev)
+static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev,
+			   const char *explain)
 {
-	char ts[32], devs[32], uppers[32], explain[512];
+	char ts[32], devs[32], uppers[32];
 	struct json j;
 	size_t i;
 
 	ovl_ts(ts, sizeof(ts), ev->ts);
 	ovl_devname(devs, sizeof(devs), ev->dev);
 	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
-	ovl_explain(ev, explain, sizeof(explain));
 	json_begin(&j, d->out);
 	json_str(&j, "ts", ts);
 	json_u64(&j, "ts_ns", ev->ts);
@@ -709,6 +710,7 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 {
 	struct ovl_format *f = NULL;
 	struct ovl_event ev;
+	char *explain;
 	int i, type, kind;
 
 	d->nr_records++;
@@ -742,15 +744,17 @@ int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
 		return 0;
 	}
 	ovl_decode(f, kind, rec, &ev);
-	if (ovl_update(d, &ev)) {
+	explain = NULL;
+	if (ovl_update(d, &ev) || !(explain = ovl_explain(&ev))) {
 		free(ev.lost);
 		d->err = ENOMEM;
 		return -1;
 	}
 	if (d->opts->json)
-		ovl_print_json(d, &ev);
+		ovl_print_json(d, &ev, explain);
 	else
-		ovl_print_text(d, &ev);
+		ovl_print_text(d, &ev, explain);
+	free(explain);
 	free(ev.lost);
 	if (fflush(d->out) == EOF || ferror(d->out)) {
 		d->err = EIO;
@@ -773,7 +777,7 @@ unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)
 int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 {
 	struct json j;
-	int i;
+	size_t i;
 
 	if (d->opts->json) {
 		json_begin(&j, d->out);
@@ -792,8 +796,8 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 		fputc('{', d->out);
 		for (i = 0; i < d->nr_reasons; i++) {
 			fprintf(d->out, "%s", i ? "," : "");
-			json_write_string(d->out, d->reason_name[i]);
-			fprintf(d->out, ":%lu", d->nr_by_reason[i]);
+			json_write_string(d->out, d->by_reason[i].name);
+			fprintf(d->out, ":%lu", d->by_reason[i].count);
 		}
 		fputc('}', d->out);
 		json_end(&j);
@@ -805,7 +809,7 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 			d->count[OVL_EV_MISMATCH]);
 		for (i = 0; i < d->nr_reasons; i++)
 			fprintf(d->out, "%s%s %lu", i ? ", " : " (",
-				d->reason_name[i], d->nr_by_reason[i]);
+				d->by_reason[i].name, d->by_reason[i].count);
 		fprintf(d->out, "%s, wb_err %lu",
 			d->nr_reasons ? ")" : "", d->count[OVL_EV_WB_ERR]);
 		if (d->nr_failed)
