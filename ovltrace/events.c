@@ -155,15 +155,6 @@ int ovltrace_reasons(const struct ovltrace_opts *opts, char **names, int nr)
 	return OVLTRACE_OK;
 }
 
-/* The formats of one tep (a recording, or the live kernel). */
-struct ovl_format {
-	struct tep_handle *tep;
-	int id[OVL_EV_NR];		/* -1: the event is not there */
-	struct tep_format_field *field[OVL_EV_NR][F_NR];
-	struct tep_event *mismatch;	/* its print format names the reasons */
-	int nr_events;		/* overlayfs events in this tep */
-};
-
 /* One inode of an upper fs whose writeback failed. */
 struct ovl_failed {
 	unsigned long long dev, ino, first_ts, last_ts;
@@ -175,11 +166,16 @@ struct ovl_mark {
 	unsigned long long ts, dev, upper_dev, instance;
 };
 
+/* What a follower is registered with: the decoder and the event's kind. */
+struct ovl_follower {
+	struct ovl_decoder *d;
+	int kind;
+};
+
 struct ovl_decoder {
 	const struct ovltrace_opts *opts;
 	FILE *out;
-	struct ovl_format *fmt;
-	int nr_fmt;
+	struct ovl_follower follower[OVL_EV_NR];
 	struct ovl_failed *failed;
 	size_t nr_failed, max_failed;
 	struct ovl_mark *marks;
@@ -203,11 +199,14 @@ struct ovl_decoder {
 struct ovl_decoder *ovl_decoder_new(const struct ovltrace_opts *opts, FILE *out)
 {
 	struct ovl_decoder *d = calloc(1, sizeof(*d));
+	int i;
 
 	if (!d)
 		return NULL;
 	d->opts = opts;
 	d->out = out;
+	for (i = 0; i < OVL_EV_NR; i++)
+		d->follower[i] = (struct ovl_follower){ d, i };
 	return d;
 }
 
@@ -215,82 +214,58 @@ void ovl_decoder_free(struct ovl_decoder *d)
 {
 	if (!d)
 		return;
-	free(d->fmt);
 	free(d->failed);
 	free(d->marks);
 	free(d->by_reason);
 	free(d);
 }
 
-int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
+int ovl_check_tep(struct tep_handle *tep)
 {
-	struct ovl_format *f, *fmt;
 	int i, k, nr = 0;
 
-	for (i = 0; i < d->nr_fmt; i++)
-		if (d->fmt[i].tep == tep)
-			return d->fmt[i].nr_events;
-	fmt = realloc(d->fmt, (d->nr_fmt + 1) * sizeof(*fmt));
-	if (!fmt)
-		return -ENOMEM;
-	d->fmt = fmt;
-	f = &fmt[d->nr_fmt++];
-	memset(f, 0, sizeof(*f));
-	f->tep = tep;
 	for (i = 0; i < OVL_EV_NR; i++) {
 		struct tep_event *event;
 
-		f->id[i] = -1;
 		event = tep_find_event_by_name(tep, descs[i].system, descs[i].name);
 		if (!event)
 			continue;
 		for (k = 0; k < descs[i].nr_fields; k++) {
 			enum ovl_field fi = descs[i].fields[k];
 
-			f->field[i][fi] = tep_find_field(event, field_names[fi]);
-			if (!f->field[i][fi]) {
+			if (!tep_find_field(event, field_names[fi])) {
 				ovltrace_fail(-1,
 					"event %s:%s has no field '%s': its format is not the one ovltrace knows",
 					descs[i].system, descs[i].name, field_names[fi]);
-				d->nr_fmt--;	/* not learnt */
 				return -EPROTO;
 			}
 		}
-		f->id[i] = event->id;
-		if (i == OVL_EV_MISMATCH)
-			f->mismatch = event;
 		if (i != OVL_EV_SET_WB_ERR)
 			nr++;
 	}
-	f->nr_events = nr;
 	return nr;
 }
 
-void ovl_devname(char *buf, size_t len, unsigned long long dev)
+bool ovl_decoder_follower(struct ovl_decoder *d, size_t i, const char **system,
+			  const char **name, void **data)
 {
-	snprintf(buf, len, "%llu:%llu", dev >> 20, dev & 0xfffff);
+	if (i >= OVL_EV_NR)
+		return false;
+	*system = descs[i].system;
+	*name = descs[i].name;
+	*data = &d->follower[i];
+	return true;
 }
 
-const char *ovl_errname(int err)
+/* Field FI of REC, by name (ovl_check_tep() saw that EVENT has it). */
+static unsigned long long ovl_val(struct tep_event *event, enum ovl_field fi,
+				  struct tep_record *rec)
 {
-	static char buf[32];
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-static unsigned long long ovl_val(struct ovl_format *f, int kind,
-				  enum ovl_field fi, struct tep_record *rec)
-{
+	struct tep_format_field *field = tep_find_field(event, field_names[fi]);
 	unsigned long long val = 0;
 
-	tep_read_number_field(f->field[kind][fi], rec->data, &val);
+	if (field)
+		tep_read_number_field(field, rec->data, &val);
 	return val;
 }
 
@@ -449,38 +424,39 @@ struct ovl_event {
 	size_t nr_lost;
 };
 
-static void ovl_decode(struct ovl_format *f, int kind, struct tep_record *rec,
+static void ovl_decode(struct tep_event *f, int kind, struct tep_record *rec,
 		       struct ovl_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	ev->ts = rec->ts;
 	ev->cpu = rec->cpu;
-	ev->upper_dev = ovl_val(f, kind, F_UPPER_DEV, rec);
-	ev->errseq = ovl_val(f, kind, F_ERRSEQ, rec);
+	ev->upper_dev = ovl_val(f, F_UPPER_DEV, rec);
+	ev->errseq = ovl_val(f, F_ERRSEQ, rec);
 	switch (kind) {
 	case OVL_EV_CHECKPOINT:
 	case OVL_EV_REUSE:
-		ev->dev = ovl_val(f, kind, F_DEV, rec);
-		ev->upper_instance_id = ovl_val(f, kind, F_UPPER_INSTANCE_ID, rec);
+		ev->dev = ovl_val(f, F_DEV, rec);
+		ev->upper_instance_id = ovl_val(f, F_UPPER_INSTANCE_ID, rec);
 		break;
 	case OVL_EV_WB_ERR:
-		ev->dev = ovl_val(f, kind, F_DEV, rec);
-		ev->cur_errseq = ovl_val(f, kind, F_CUR_ERRSEQ, rec);
-		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		ev->dev = ovl_val(f, F_DEV, rec);
+		ev->cur_errseq = ovl_val(f, F_CUR_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, F_ERR, rec);
 		break;
 	default: /* OVL_EV_MISMATCH */
-		ev->reason_code = ovl_val(f, kind, F_REASON, rec);
-		ev->reason = ovl_reason_name(f->mismatch, ev->reason_code);
-		ev->saved_instance_id = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
-		ev->instance_id = ovl_val(f, kind, F_INSTANCE_ID, rec);
-		ev->saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
-		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		ev->reason_code = ovl_val(f, F_REASON, rec);
+		ev->reason = ovl_reason_name(f, ev->reason_code);
+		ev->saved_instance_id = ovl_val(f, F_SAVED_INSTANCE_ID, rec);
+		ev->instance_id = ovl_val(f, F_INSTANCE_ID, rec);
+		ev->saved_errseq = ovl_val(f, F_SAVED_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, F_ERR, rec);
 		break;
 	}
 	ev->lists_lost = kind == OVL_EV_WB_ERR ||
 		(kind == OVL_EV_MISMATCH && ev->reason && !strcmp(ev->reason, "errseq"));
-	ev->wb_failures_traced = f->id[OVL_EV_SET_WB_ERR] >= 0;
+	ev->wb_failures_traced = tep_find_event_by_name(f->tep, descs[OVL_EV_SET_WB_ERR].system,
+							descs[OVL_EV_SET_WB_ERR].name) != NULL;
 }
 
 /*
@@ -705,45 +681,39 @@ static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev,
 	json_end(&j);
 }
 
-int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
-		       struct tep_record *rec)
+void ovl_decoder_missed(struct ovl_decoder *d, struct tep_record *rec)
 {
-	struct ovl_format *f = NULL;
-	struct ovl_event ev;
-	char *explain;
-	int i, type, kind;
-
-	d->nr_records++;
 	if (rec->missed_events)
 		d->missed += rec->missed_events > 0 ? (unsigned long long)rec->missed_events : 1;
-	for (i = 0; i < d->nr_fmt; i++) {
-		if (d->fmt[i].tep == tep) {
-			f = &d->fmt[i];
-			break;
-		}
-	}
-	if (!f)
-		return 0;
-	type = tep_data_type(tep, rec);
-	for (kind = 0; kind < OVL_EV_NR; kind++)
-		if (f->id[kind] == type)
-			break;
-	if (kind == OVL_EV_NR)
-		return 0;
+}
+
+void ovl_decoder_count(struct ovl_decoder *d)
+{
+	d->nr_records++;
+}
+
+int ovl_decoder_event(void *follower, struct tep_event *event, struct tep_record *rec)
+{
+	struct ovl_follower *fw = follower;
+	struct ovl_decoder *d = fw->d;
+	int kind = fw->kind;
+	struct ovl_event ev;
+	char *explain;
+
 	if (!d->have_first_ts) {
 		d->first_ts = rec->ts;
 		d->have_first_ts = true;
 	}
 	d->count[kind]++;
 	if (kind == OVL_EV_SET_WB_ERR) {
-		if (ovl_add_failed(d, ovl_val(f, kind, F_S_DEV, rec),
-				   ovl_val(f, kind, F_I_INO, rec), rec->ts)) {
+		if (ovl_add_failed(d, ovl_val(event, F_S_DEV, rec),
+				   ovl_val(event, F_I_INO, rec), rec->ts)) {
 			d->err = ENOMEM;
 			return -1;
 		}
 		return 0;
 	}
-	ovl_decode(f, kind, rec, &ev);
+	ovl_decode(event, kind, rec, &ev);
 	explain = NULL;
 	if (ovl_update(d, &ev) || !(explain = ovl_explain(&ev))) {
 		free(ev.lost);

@@ -32,13 +32,6 @@ struct fs_sysfs_path {
 /* The mount point column of an overlay mounted in another namespace. */
 #define OVL_OTHER_NS "(other mount namespace)"
 
-/* One line of /proc/self/mountinfo that matters here. */
-struct mnt {
-	unsigned int major, minor;
-	char *fstype;
-	char *point;
-};
-
 struct ovl_row {
 	char id[32];
 	unsigned int major, minor;
@@ -53,84 +46,11 @@ struct ovl_row {
 
 struct status {
 	const struct ovltrace_opts *opts;
-	struct mnt *mnts;
-	size_t nr_mnts;
+	struct ovl_mountinfo mi;
 	struct ovl_row *rows;
 	size_t nr_rows;
 	bool unreadable;	/* a row could not be read: exit OVLTRACE_ERR */
 };
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-static int read_mountinfo(struct status *st)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *sep, *point, *fstype, *save;
-	size_t cap = 0, max = 0;
-	unsigned int ma, mi;
-	int ret = 0;
-
-	if (!f)
-		return ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
-				     strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE SOURCE SUPER */
-		if (sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		strtok_r(line, " ", &save);
-		strtok_r(NULL, " ", &save);
-		strtok_r(NULL, " ", &save);
-		strtok_r(NULL, " ", &save);
-		point = strtok_r(NULL, " ", &save);
-		fstype = strtok_r(sep + 3, " ", &save);
-		if (!point || !fstype)
-			continue;
-		if (st->nr_mnts == max) {
-			struct mnt *m;
-
-			max = max ? 2 * max : 64;
-			m = realloc(st->mnts, max * sizeof(*m));
-			if (!m) {
-				ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
-				break;
-			}
-			st->mnts = m;
-		}
-		unescape(point);
-		st->mnts[st->nr_mnts].major = ma;
-		st->mnts[st->nr_mnts].minor = mi;
-		st->mnts[st->nr_mnts].fstype = strdup(fstype);
-		st->mnts[st->nr_mnts].point = strdup(point);
-		if (!st->mnts[st->nr_mnts].fstype || !st->mnts[st->nr_mnts].point) {
-			free(st->mnts[st->nr_mnts].fstype);
-			free(st->mnts[st->nr_mnts].point);
-			ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
-			break;
-		}
-		st->nr_mnts++;
-	}
-	free(line);
-	fclose(f);
-	return ret;
-}
 
 /*
  * One attribute's value without its newline; -1 with errno when it cannot
@@ -271,15 +191,15 @@ static int read_all_rows(struct status *st)
 	return ret;
 }
 
-static const struct mnt *find_mnt(const struct status *st, unsigned int ma,
+static const struct ovl_mount *find_mnt(const struct status *st, unsigned int ma,
 				  unsigned int mi, size_t *from)
 {
 	size_t i;
 
-	for (i = *from; i < st->nr_mnts; i++) {
-		if (st->mnts[i].major == ma && st->mnts[i].minor == mi) {
+	for (i = *from; i < st->mi.nr; i++) {
+		if (st->mi.mounts[i].major == ma && st->mi.mounts[i].minor == mi) {
 			*from = i + 1;
-			return &st->mnts[i];
+			return &st->mi.mounts[i];
 		}
 	}
 	return NULL;
@@ -289,7 +209,7 @@ static const struct mnt *find_mnt(const struct status *st, unsigned int ma,
 static int add_path(struct status *st, const char *path)
 {
 	struct fs_sysfs_path sp = { 0 };
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	struct stat sb;
 	size_t from = 0;
 	char id[130];
@@ -331,7 +251,7 @@ static int add_path(struct status *st, const char *path)
 
 static void print_json(const struct status *st, const struct ovl_row *r)
 {
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	struct json j;
 	size_t from = 0;
 	bool any = false;
@@ -384,7 +304,7 @@ static const char *yes_no(const struct ovl_row *r, int val)
 
 static void print_table(const struct status *st)
 {
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	size_t i, from, w = strlen("MOUNT POINT");
 	bool reuse_col = false;	/* the kernel has volatile_reuse (v2) */
 
@@ -465,7 +385,9 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		return ovltrace_fail(OVLTRACE_NO_SERIES,
 			"no " OVL_SYSFS " although overlayfs is loaded: this kernel lacks the reusable volatile series");
 	}
-	ret = read_mountinfo(&st);
+	if (ovl_mountinfo_read(&st.mi))
+		ret = ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
+				    strerror(errno));
 	if (!ret && !nr)
 		ret = read_all_rows(&st);
 	for (i = 0; ret != OVLTRACE_ERR && i < nr; i++) {
@@ -492,11 +414,7 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		else if (st.unreadable && !ret)
 			ret = OVLTRACE_ERR;
 	}
-	for (k = 0; k < st.nr_mnts; k++) {
-		free(st.mnts[k].fstype);
-		free(st.mnts[k].point);
-	}
-	free(st.mnts);
+	ovl_mountinfo_free(&st.mi);
 	free(st.rows);
 	return ret;
 }

@@ -299,11 +299,28 @@ fi
 if command -v trace-cmd >/dev/null && trace-cmd convert --file-version 6 --compression none \
 	-i "$fx/refusals.dat" -o "$tmp/v6.dat" >/dev/null 2>&1; then
 	sed 's/upper_dev/upper_dex/g' "$tmp/v6.dat" >"$tmp/badfmt.dat"
+	# A record of an event the file has no format for (the first record's
+	# common_type set to 0xfff0): libtracecmd cannot read it, exit 6.
+	off=$(trace-cmd dump --flyrecord -i "$tmp/v6.dat" 2>/dev/null |
+		awk '/offset, size of cpu 0/ && $1 ~ /^[0-9]+$/ { o = $1 } END { print o }')
+	python3 - "$tmp/v6.dat" "$tmp/unknown.dat" "$off" <<'PY2'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+page = int(sys.argv[3])
+type_len = int.from_bytes(d[page + 16:page + 20], "little") & 31   # after the page header
+at = page + 20 if 1 <= type_len <= 28 else page + 24
+d[at:at + 2] = (0xfff0).to_bytes(2, "little")
+open(sys.argv[2], "wb").write(d)
+PY2
 	rm -f "$tmp/v6.dat"
 	run_ovl badfmt report "$tmp/badfmt.dat"
 	expect_fail badfmt 9 "event overlayfs:ovl_volatile_checkpoint has no field 'upper_dev'" "report of a recording of another format"
+	run_ovl unknown report "$tmp/unknown.dat"
+	expect_fail unknown 6 "unknown.dat is truncated or damaged: libtracecmd cannot read its records" \
+		"report of a record of an event without a format"
 else
 	tap_skip "report of a recording of another format" "needs trace-cmd convert (trace-cmd 3.x)"
+	tap_skip "report of a record of an event without a format" "needs trace-cmd convert (trace-cmd 3.x)"
 fi
 
 # watch over a tracefs whose events/ holds the fixture's formats
@@ -334,11 +351,16 @@ if [ "$(id -u)" = 0 ] && command -v trace-cmd >/dev/null &&
 	else
 		tap_skip "watch on a kernel whose events have another format" "no recording of another format (trace-cmd convert)"
 	fi
+	# The one mountinfo reader unescapes: tracefs at a path with a space.
+	mkdir -p "$tmp/a space"
+	FAKE_TRACEFS_AT="$tmp/a space/tracing" fake_watch wesc "$fx/refusals.dat" ""
+	check_sh "watch finds tracefs mounted at a path with a space (mountinfo's \\040)" \
+		'[ "$(rc_of wesc)" = 0 ] && grep -q "^summary: " "$tmp/wesc.out"' || sed 's/^/#   /' "$tmp/wesc.err"
 	check_sh "watch removed its tracefs instances" '! ls /sys/kernel/tracing/instances | grep -q "^ovltrace-"'
 else
 	for c in "watch (fake tracefs): exit 0 with its summary" "watch when tracefs_trace_on() fails" \
 		"watch when tracefs_iterate_raw_events() fails" "watch on a kernel whose events have another format" \
-		"watch removed its tracefs instances"; do
+		"watch finds tracefs mounted at a path with a space (mountinfo's \\040)" "watch removed its tracefs instances"; do
 		tap_skip "$c" "needs root, trace-cmd and a C compiler with libtracefs"
 	done
 fi
@@ -365,11 +387,13 @@ else
 	fi
 fi
 
-# --- valgrind: report (text, json, an error path) leaks nothing
+# --- valgrind: report (text, json, an error path) leaks nothing (but the
+# libraries' own leaks in ovltrace/tests/valgrind.supp)
 if command -v valgrind >/dev/null; then
 	for args in "report $fx/refusals.dat" "--json report $fx/refusals.dat" "report $tmp/cut.dat" "report $fx/quiet.dat"; do
 		# shellcheck disable=SC2086 # args are split on purpose
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--suppressions="$top/ovltrace/tests/valgrind.supp" \
 			--error-exitcode=99 "$ovltrace" $args >/dev/null 2>"$tmp/vg.err"
 		rc=$?
 		check "valgrind --leak-check=full: ovltrace ${args/$top\//} clean" [ "$rc" != 99 ] ||
@@ -378,6 +402,40 @@ if command -v valgrind >/dev/null; then
 else
 	tap_not_ok "valgrind is installed (scripts/deps)"
 fi
+
+# --- the files form a tree: no .c file calls, through others, back into
+# itself (from the objects' defined and undefined symbols)
+tap_run "the call graph checker" python3 - "$top/build/ovltrace" <<'PY2'
+import glob, os, subprocess, sys
+def ok(c, w):
+    print(("ok" if c else "not ok"), "-", w)
+defs, uses = {}, {}
+for o in sorted(glob.glob(os.path.join(sys.argv[1], "*.o"))):
+    name = os.path.basename(o)[:-2] + ".c"
+    uses[name] = set()
+    for line in subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout.splitlines():
+        f = line.split()
+        if len(f) == 2 and f[0] == "U":
+            uses[name].add(f[1])
+        elif len(f) == 3 and f[1] in "TDBRC":
+            defs[f[2]] = name
+edges = {a: sorted({defs[s] for s in u if s in defs and defs[s] != a}) for a, u in uses.items()}
+for a in sorted(edges):
+    print(f"#   {a} -> {', '.join(edges[a]) or '(none)'}")
+cycle = []
+def visit(n, path):
+    if n in path:
+        cycle.extend(path[path.index(n):] + [n])
+        return True
+    return any(visit(m, path + [n]) for m in edges[n])
+circular = any(visit(n, []) for n in sorted(edges))
+ok(len(edges) >= 7 and not circular,
+   f"the {len(edges)} .c files call each other as a tree" + (f" (circle: {' -> '.join(cycle)})" if cycle else ""))
+ok(edges.get("util.c") == [] and edges.get("json.c") == [], "util.c and json.c call no other file")
+ok([n for n in edges if "mountinfo.c" in edges[n]] == ["status.c", "trace.c"] and
+   not any(n for n in ("status.c", "trace.c") if "main.c" in edges[n]),
+   "one mountinfo reader (mountinfo.c) for status.c and trace.c")
+PY2
 
 # --- install and the man page
 make -s -C "$top/ovltrace" O="$top/build/ovltrace" install PREFIX=/usr DESTDIR="$tmp/root" >/dev/null
