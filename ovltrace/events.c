@@ -22,7 +22,7 @@ enum ovl_kind {
 	OVL_EV_NR,
 };
 
-/* Field names per event; the first NR_REQUIRED of each must exist. */
+/* Field names of the events; every field an event lists must exist. */
 enum ovl_field {
 	F_DEV, F_UPPER_DEV, F_UPPER_INSTANCE_ID, F_ERRSEQ, F_REASON,
 	F_SAVED_INSTANCE_ID, F_INSTANCE_ID, F_SAVED_ERRSEQ, F_CUR_ERRSEQ,
@@ -155,16 +155,6 @@ int ovltrace_reasons(const struct ovltrace_opts *opts, char **names, int nr)
 	return OVLTRACE_OK;
 }
 
-/* The formats of one tep (a recording, or the live kernel). */
-struct ovl_format {
-	struct tep_handle *tep;
-	int id[OVL_EV_NR];		/* -1: the event is not there */
-	struct tep_format_field *field[OVL_EV_NR][F_NR];
-	/* reason value -> name, from the mismatch event's print format */
-	struct { unsigned long long val; const char *name; } sym[32];
-	int nr_sym;
-};
-
 /* One inode of an upper fs whose writeback failed. */
 struct ovl_failed {
 	unsigned long long dev, ino, first_ts, last_ts;
@@ -176,11 +166,16 @@ struct ovl_mark {
 	unsigned long long ts, dev, upper_dev, instance;
 };
 
+/* What a follower is registered with: the decoder and the event's kind. */
+struct ovl_follower {
+	struct ovl_decoder *d;
+	int kind;
+};
+
 struct ovl_decoder {
 	const struct ovltrace_opts *opts;
 	FILE *out;
-	struct ovl_format *fmt;
-	int nr_fmt;
+	struct ovl_follower follower[OVL_EV_NR];
 	struct ovl_failed *failed;
 	size_t nr_failed, max_failed;
 	struct ovl_mark *marks;
@@ -192,19 +187,26 @@ struct ovl_decoder {
 	 * with an unknown count counts one) */
 	unsigned long long missed;
 	unsigned long count[OVL_EV_NR];
-	unsigned long nr_by_reason[32];
-	const char *reason_name[32];
-	int nr_reasons;
+	/* refusals by reason, in the order the reasons first came */
+	struct ovl_reason_count {
+		const char *name;
+		unsigned long count;
+	} *by_reason;
+	size_t nr_reasons, max_reasons;
+	int err;	/* ENOMEM, or EIO: the output could not be written */
 };
 
 struct ovl_decoder *ovl_decoder_new(const struct ovltrace_opts *opts, FILE *out)
 {
 	struct ovl_decoder *d = calloc(1, sizeof(*d));
+	int i;
 
 	if (!d)
 		return NULL;
 	d->opts = opts;
 	d->out = out;
+	for (i = 0; i < OVL_EV_NR; i++)
+		d->follower[i] = (struct ovl_follower){ d, i };
 	return d;
 }
 
@@ -212,129 +214,106 @@ void ovl_decoder_free(struct ovl_decoder *d)
 {
 	if (!d)
 		return;
-	free(d->fmt);
 	free(d->failed);
 	free(d->marks);
+	free(d->by_reason);
 	free(d);
 }
 
-/* The { value, "name" } pairs of the __print_symbolic() in EVENT's format. */
-static void ovl_learn_symbols(struct ovl_format *f, struct tep_event *event)
+int ovl_check_tep(struct tep_handle *tep)
 {
-	struct tep_print_arg *arg;
-	struct tep_print_flag_sym *sym;
-	char *end;
-
-	for (arg = event->print_fmt.args; arg; arg = arg->next) {
-		if (arg->type != TEP_PRINT_SYMBOL)
-			continue;
-		for (sym = arg->symbol.symbols; sym; sym = sym->next) {
-			unsigned long long val;
-
-			if (f->nr_sym == (int)(sizeof(f->sym) / sizeof(f->sym[0])))
-				return;
-			errno = 0;
-			val = strtoull(sym->value, &end, 0);
-			if (errno || *end)
-				continue;
-			f->sym[f->nr_sym].val = val;
-			f->sym[f->nr_sym].name = sym->str;
-			f->nr_sym++;
-		}
-	}
-}
-
-int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep)
-{
-	struct ovl_format *f, *fmt;
 	int i, k, nr = 0;
 
-	for (i = 0; i < d->nr_fmt; i++)
-		if (d->fmt[i].tep == tep)
-			return d->fmt[i].id[OVL_EV_CHECKPOINT] >= 0;
-	fmt = realloc(d->fmt, (d->nr_fmt + 1) * sizeof(*fmt));
-	if (!fmt)
-		return ovltrace_fail(-1, "out of memory");
-	d->fmt = fmt;
-	f = &fmt[d->nr_fmt++];
-	memset(f, 0, sizeof(*f));
-	f->tep = tep;
 	for (i = 0; i < OVL_EV_NR; i++) {
 		struct tep_event *event;
 
-		f->id[i] = -1;
 		event = tep_find_event_by_name(tep, descs[i].system, descs[i].name);
 		if (!event)
 			continue;
 		for (k = 0; k < descs[i].nr_fields; k++) {
 			enum ovl_field fi = descs[i].fields[k];
 
-			f->field[i][fi] = tep_find_field(event, field_names[fi]);
-			if (!f->field[i][fi])
-				return ovltrace_fail(-1,
+			if (!tep_find_field(event, field_names[fi])) {
+				ovltrace_fail(-1,
 					"event %s:%s has no field '%s': its format is not the one ovltrace knows",
 					descs[i].system, descs[i].name, field_names[fi]);
+				return -EPROTO;
+			}
 		}
-		f->id[i] = event->id;
-		if (i == OVL_EV_MISMATCH)
-			ovl_learn_symbols(f, event);
 		if (i != OVL_EV_SET_WB_ERR)
 			nr++;
 	}
 	return nr;
 }
 
-void ovl_devname(char *buf, size_t len, unsigned long long dev)
+bool ovl_decoder_follower(struct ovl_decoder *d, size_t i, const char **system,
+			  const char **name, void **data)
 {
-	snprintf(buf, len, "%llu:%llu", dev >> 20, dev & 0xfffff);
+	if (i >= OVL_EV_NR)
+		return false;
+	*system = descs[i].system;
+	*name = descs[i].name;
+	*data = &d->follower[i];
+	return true;
 }
 
-const char *ovl_errname(int err)
+/* Field FI of REC, by name (ovl_check_tep() saw that EVENT has it). */
+static unsigned long long ovl_val(struct tep_event *event, enum ovl_field fi,
+				  struct tep_record *rec)
 {
-	static char buf[32];
-	const char *name;
-
-	if (err < 0)
-		err = -err;
-	name = strerrorname_np(err);
-	if (name)
-		return name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
-
-static unsigned long long ovl_val(struct ovl_format *f, int kind,
-				  enum ovl_field fi, struct tep_record *rec)
-{
+	struct tep_format_field *field = tep_find_field(event, field_names[fi]);
 	unsigned long long val = 0;
 
-	tep_read_number_field(f->field[kind][fi], rec->data, &val);
+	if (field)
+		tep_read_number_field(field, rec->data, &val);
 	return val;
 }
 
-static const char *ovl_reason_name(struct ovl_format *f, unsigned long long val)
+/*
+ * The name of reason VAL in the __print_symbolic() of EVENT's print format
+ * (the recording's own names), NULL when it has none.
+ */
+static const char *ovl_reason_name(struct tep_event *event, unsigned long long val)
 {
-	int i;
+	struct tep_print_arg *arg;
+	struct tep_print_flag_sym *sym;
+	unsigned long long v;
+	char *end;
 
-	for (i = 0; i < f->nr_sym; i++)
-		if (f->sym[i].val == val)
-			return f->sym[i].name;
+	for (arg = event->print_fmt.args; arg; arg = arg->next) {
+		if (arg->type != TEP_PRINT_SYMBOL)
+			continue;
+		for (sym = arg->symbol.symbols; sym; sym = sym->next) {
+			errno = 0;
+			v = strtoull(sym->value, &end, 0);
+			if (!errno && !*end && v == val)
+				return sym->str;
+		}
+	}
 	return NULL;
 }
 
-static void ovl_count_reason(struct ovl_decoder *d, const char *name)
+static int ovl_count_reason(struct ovl_decoder *d, const char *name)
 {
-	int i;
+	size_t i;
 
 	for (i = 0; i < d->nr_reasons; i++)
-		if (!strcmp(d->reason_name[i], name))
+		if (!strcmp(d->by_reason[i].name, name))
 			break;
 	if (i == d->nr_reasons) {
-		if (d->nr_reasons == 32)
-			return;
-		d->reason_name[d->nr_reasons++] = name;
+		if (d->nr_reasons == d->max_reasons) {
+			size_t max = d->max_reasons ? 2 * d->max_reasons : 4;
+			struct ovl_reason_count *r = realloc(d->by_reason, max * sizeof(*r));
+
+			if (!r)
+				return -1;
+			d->by_reason = r;
+			d->max_reasons = max;
+		}
+		d->by_reason[d->nr_reasons++] = (struct ovl_reason_count){ name, 0 };
 	}
-	d->nr_by_reason[i]++;
+	d->by_reason[i].count++;
+	return 0;
 }
 
 static int ovl_add_failed(struct ovl_decoder *d, unsigned long long dev,
@@ -445,42 +424,43 @@ struct ovl_event {
 	size_t nr_lost;
 };
 
-static void ovl_decode(struct ovl_format *f, int kind, struct tep_record *rec,
+static void ovl_decode(struct tep_event *f, int kind, struct tep_record *rec,
 		       struct ovl_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
 	ev->ts = rec->ts;
 	ev->cpu = rec->cpu;
-	ev->upper_dev = ovl_val(f, kind, F_UPPER_DEV, rec);
-	ev->errseq = ovl_val(f, kind, F_ERRSEQ, rec);
+	ev->upper_dev = ovl_val(f, F_UPPER_DEV, rec);
+	ev->errseq = ovl_val(f, F_ERRSEQ, rec);
 	switch (kind) {
 	case OVL_EV_CHECKPOINT:
 	case OVL_EV_REUSE:
-		ev->dev = ovl_val(f, kind, F_DEV, rec);
-		ev->upper_instance_id = ovl_val(f, kind, F_UPPER_INSTANCE_ID, rec);
+		ev->dev = ovl_val(f, F_DEV, rec);
+		ev->upper_instance_id = ovl_val(f, F_UPPER_INSTANCE_ID, rec);
 		break;
 	case OVL_EV_WB_ERR:
-		ev->dev = ovl_val(f, kind, F_DEV, rec);
-		ev->cur_errseq = ovl_val(f, kind, F_CUR_ERRSEQ, rec);
-		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		ev->dev = ovl_val(f, F_DEV, rec);
+		ev->cur_errseq = ovl_val(f, F_CUR_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, F_ERR, rec);
 		break;
 	default: /* OVL_EV_MISMATCH */
-		ev->reason_code = ovl_val(f, kind, F_REASON, rec);
+		ev->reason_code = ovl_val(f, F_REASON, rec);
 		ev->reason = ovl_reason_name(f, ev->reason_code);
-		ev->saved_instance_id = ovl_val(f, kind, F_SAVED_INSTANCE_ID, rec);
-		ev->instance_id = ovl_val(f, kind, F_INSTANCE_ID, rec);
-		ev->saved_errseq = ovl_val(f, kind, F_SAVED_ERRSEQ, rec);
-		ev->err = (int)(long long)ovl_val(f, kind, F_ERR, rec);
+		ev->saved_instance_id = ovl_val(f, F_SAVED_INSTANCE_ID, rec);
+		ev->instance_id = ovl_val(f, F_INSTANCE_ID, rec);
+		ev->saved_errseq = ovl_val(f, F_SAVED_ERRSEQ, rec);
+		ev->err = (int)(long long)ovl_val(f, F_ERR, rec);
 		break;
 	}
 	ev->lists_lost = kind == OVL_EV_WB_ERR ||
 		(kind == OVL_EV_MISMATCH && ev->reason && !strcmp(ev->reason, "errseq"));
-	ev->wb_failures_traced = f->id[OVL_EV_SET_WB_ERR] >= 0;
+	ev->wb_failures_traced = tep_find_event_by_name(f->tep, descs[OVL_EV_SET_WB_ERR].system,
+							descs[OVL_EV_SET_WB_ERR].name) != NULL;
 }
 
 /*
- * The inodes of UPPER whose writeback failed between SINCE and UNTIL, one
+ * The inodes of EV's upper whose writeback failed between SINCE and EV, one
  * per inode (first failure, last failure, how many), in the order they
  * first failed.
  */
@@ -525,8 +505,9 @@ static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
 		if (ovl_add_mark(d, ev->ts, ev->dev, ev->upper_dev, ev->upper_instance_id))
 			return -1;
 	}
-	if (ev->kind == OVL_EV_MISMATCH)
-		ovl_count_reason(d, ev->reason ? ev->reason : "unknown");
+	if (ev->kind == OVL_EV_MISMATCH &&
+	    ovl_count_reason(d, ev->reason ? ev->reason : "unknown"))
+		return -1;
 	if (!ev->lists_lost)
 		return 0;
 	ev->missed_before = d->missed;
@@ -539,59 +520,61 @@ static int ovl_update(struct ovl_decoder *d, struct ovl_event *ev)
 	return ovl_lost_files(d, ev, since);
 }
 
-/* The event in words: what happened and what to do. */
-static void ovl_explain(const struct ovl_event *ev, char *buf, size_t len)
+/* The event in words: what happened and what to do (malloc'd; NULL: no memory). */
+static char *ovl_explain(const struct ovl_event *ev)
 {
-	char devs[32], uppers[32];
+	char devs[32], uppers[32], *buf;
 	const char *why;
+	int n;
 
 	ovl_devname(devs, sizeof(devs), ev->dev);
 	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
 	switch (ev->kind) {
 	case OVL_EV_CHECKPOINT:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s on upper %s checkpointed (upper instance %llu, errseq 0x%08llx): "
 			 "it can be mounted again without a sync in this boot while the upper stays mounted and error-free",
 			 devs, uppers, ev->upper_instance_id, ev->errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	case OVL_EV_REUSE:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s reused its upper on %s without a sync: the checkpoint held "
 			 "(same boot, upper instance %llu, no writeback error since errseq 0x%08llx)",
 			 devs, uppers, ev->upper_instance_id, ev->errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	case OVL_EV_WB_ERR:
-		snprintf(buf, len,
+		n = asprintf(&buf,
 			 "volatile overlay %s: writeback to its upper %s failed (%s; errseq 0x%08llx, now 0x%08llx): "
 			 "data written through this mount may be lost and it will not be reused; "
 			 "after unmounting, discard the upper",
 			 devs, uppers, ovl_errname(ev->err), ev->errseq, ev->cur_errseq);
-		return;
+		return n < 0 ? NULL : buf;
 	}
 	why = ev->reason ? ovl_reason_explain(ev->reason) : NULL;
 	if (!why)
 		why = "a reason this version of ovltrace does not know; discard this upper";
 	if (ev->reason && !strcmp(ev->reason, "instance"))
-		snprintf(buf, len, "volatile upper on %s refused (instance %llu, now %llu): %s",
+		n = asprintf(&buf, "volatile upper on %s refused (instance %llu, now %llu): %s",
 			 uppers, ev->saved_instance_id, ev->instance_id, why);
 	else if (ev->reason && (!strcmp(ev->reason, "errseq") || !strcmp(ev->reason, "metadata")))
-		snprintf(buf, len, "volatile upper on %s refused (%s 0x%08llx, now 0x%08llx): %s",
+		n = asprintf(&buf, "volatile upper on %s refused (%s 0x%08llx, now 0x%08llx): %s",
 			 uppers, ev->reason, ev->saved_errseq, ev->errseq, why);
 	else if (ev->err)
-		snprintf(buf, len, "volatile upper on %s refused (%s, %s): %s", uppers,
+		n = asprintf(&buf, "volatile upper on %s refused (%s, %s): %s", uppers,
 			 ev->reason ? ev->reason : "unknown", ovl_errname(ev->err), why);
 	else
-		snprintf(buf, len, "volatile upper on %s refused (%s): %s", uppers,
+		n = asprintf(&buf, "volatile upper on %s refused (%s): %s", uppers,
 			 ev->reason ? ev->reason : "unknown", why);
+	return n < 0 ? NULL : buf;
 }
 
-static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
+static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev,
+			   const char *explain)
 {
-	char ts[32], dev[32], explain[512];
+	char ts[32], dev[32];
 	size_t i;
 
 	ovl_ts(ts, sizeof(ts), ev->ts);
-	ovl_explain(ev, explain, sizeof(explain));
 	fprintf(d->out, "%16s %-10s %s\n", ts,
 		ev->kind == OVL_EV_MISMATCH ? "refused" : descs[ev->kind].label, explain);
 	if (!ev->lists_lost)
@@ -630,22 +613,22 @@ static void ovl_print_text(struct ovl_decoder *d, const struct ovl_event *ev)
 
 static void ovl_json_hex(struct json *j, const char *key, unsigned long long val)
 {
-	char hex[16];
+	char hex[24];	/* "0x" and up to 16 digits */
 
 	snprintf(hex, sizeof(hex), "0x%08llx", val);
 	json_str(j, key, hex);
 }
 
-static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev)
+static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev,
+			   const char *explain)
 {
-	char ts[32], devs[32], uppers[32], explain[512];
+	char ts[32], devs[32], uppers[32];
 	struct json j;
 	size_t i;
 
 	ovl_ts(ts, sizeof(ts), ev->ts);
 	ovl_devname(devs, sizeof(devs), ev->dev);
 	ovl_devname(uppers, sizeof(uppers), ev->upper_dev);
-	ovl_explain(ev, explain, sizeof(explain));
 	json_begin(&j, d->out);
 	json_str(&j, "ts", ts);
 	json_u64(&j, "ts_ns", ev->ts);
@@ -698,53 +681,61 @@ static void ovl_print_json(struct ovl_decoder *d, const struct ovl_event *ev)
 	json_end(&j);
 }
 
-int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
-		       struct tep_record *rec)
+void ovl_decoder_missed(struct ovl_decoder *d, struct tep_record *rec)
 {
-	struct ovl_format *f = NULL;
-	struct ovl_event ev;
-	int i, type, kind, ret;
-
-	d->nr_records++;
 	if (rec->missed_events)
 		d->missed += rec->missed_events > 0 ? (unsigned long long)rec->missed_events : 1;
-	for (i = 0; i < d->nr_fmt; i++) {
-		if (d->fmt[i].tep == tep) {
-			f = &d->fmt[i];
-			break;
-		}
-	}
-	if (!f)
-		return 0;
-	type = tep_data_type(tep, rec);
-	for (kind = 0; kind < OVL_EV_NR; kind++)
-		if (f->id[kind] == type)
-			break;
-	if (kind == OVL_EV_NR)
-		return 0;
+}
+
+void ovl_decoder_count(struct ovl_decoder *d)
+{
+	d->nr_records++;
+}
+
+int ovl_decoder_event(void *follower, struct tep_event *event, struct tep_record *rec)
+{
+	struct ovl_follower *fw = follower;
+	struct ovl_decoder *d = fw->d;
+	int kind = fw->kind;
+	struct ovl_event ev;
+	char *explain;
+
 	if (!d->have_first_ts) {
 		d->first_ts = rec->ts;
 		d->have_first_ts = true;
 	}
 	d->count[kind]++;
 	if (kind == OVL_EV_SET_WB_ERR) {
-		if (ovl_add_failed(d, ovl_val(f, kind, F_S_DEV, rec),
-				   ovl_val(f, kind, F_I_INO, rec), rec->ts))
-			return ovltrace_fail(-1, "out of memory");
+		if (ovl_add_failed(d, ovl_val(event, F_S_DEV, rec),
+				   ovl_val(event, F_I_INO, rec), rec->ts)) {
+			d->err = ENOMEM;
+			return -1;
+		}
 		return 0;
 	}
-	ovl_decode(f, kind, rec, &ev);
-	if (ovl_update(d, &ev)) {
+	ovl_decode(event, kind, rec, &ev);
+	explain = NULL;
+	if (ovl_update(d, &ev) || !(explain = ovl_explain(&ev))) {
 		free(ev.lost);
-		return ovltrace_fail(-1, "out of memory");
+		d->err = ENOMEM;
+		return -1;
 	}
 	if (d->opts->json)
-		ovl_print_json(d, &ev);
+		ovl_print_json(d, &ev, explain);
 	else
-		ovl_print_text(d, &ev);
+		ovl_print_text(d, &ev, explain);
+	free(explain);
 	free(ev.lost);
-	ret = fflush(d->out) == EOF || ferror(d->out) ? -1 : 0;
-	return ret;
+	if (fflush(d->out) == EOF || ferror(d->out)) {
+		d->err = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int ovl_decoder_error(const struct ovl_decoder *d)
+{
+	return d->err;
 }
 
 unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)
@@ -756,7 +747,7 @@ unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d)
 int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 {
 	struct json j;
-	int i;
+	size_t i;
 
 	if (d->opts->json) {
 		json_begin(&j, d->out);
@@ -771,12 +762,12 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 		json_u64(&j, "wb_failures", d->count[OVL_EV_SET_WB_ERR]);
 		if (d->missed)
 			json_u64(&j, "missed_events", d->missed);
-				json_key(&j, "refusals_by_reason");
+		json_key(&j, "refusals_by_reason");
 		fputc('{', d->out);
 		for (i = 0; i < d->nr_reasons; i++) {
 			fprintf(d->out, "%s", i ? "," : "");
-			json_write_string(d->out, d->reason_name[i]);
-			fprintf(d->out, ":%lu", d->nr_by_reason[i]);
+			json_write_string(d->out, d->by_reason[i].name);
+			fprintf(d->out, ":%lu", d->by_reason[i].count);
 		}
 		fputc('}', d->out);
 		json_end(&j);
@@ -788,7 +779,7 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 			d->count[OVL_EV_MISMATCH]);
 		for (i = 0; i < d->nr_reasons; i++)
 			fprintf(d->out, "%s%s %lu", i ? ", " : " (",
-				d->reason_name[i], d->nr_by_reason[i]);
+				d->by_reason[i].name, d->by_reason[i].count);
 		fprintf(d->out, "%s, wb_err %lu",
 			d->nr_reasons ? ")" : "", d->count[OVL_EV_WB_ERR]);
 		if (d->nr_failed)
@@ -799,7 +790,9 @@ int ovl_decoder_summary(struct ovl_decoder *d, const char *source)
 				d->missed);
 		fputc('\n', d->out);
 	}
-	if (fflush(d->out) == EOF || ferror(d->out))
+	if (fflush(d->out) == EOF || ferror(d->out)) {
+		d->err = EIO;
 		return -1;
+	}
 	return 0;
 }

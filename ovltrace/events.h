@@ -17,21 +17,41 @@ struct ovl_decoder *ovl_decoder_new(const struct ovltrace_opts *opts, FILE *out)
 void ovl_decoder_free(struct ovl_decoder *d);
 
 /*
- * Learn the event formats of TEP (once per tep). Returns the number of
- * overlayfs events it has (0: the kernel or recording has none), or -1
- * with a message when one of them lacks a field ovltrace needs.
+ * Check the formats of TEP's events that ovltrace decodes. Returns the
+ * number of overlayfs events it has (0: the kernel or recording has none),
+ * or -EPROTO with a message when one of them lacks a field ovltrace needs.
  */
-int ovl_decoder_add_tep(struct ovl_decoder *d, struct tep_handle *tep);
+int ovl_check_tep(struct tep_handle *tep);
 
-/* Decode one record; records of other events only count. -1: output failed. */
-int ovl_decoder_record(struct ovl_decoder *d, struct tep_handle *tep,
-		       struct tep_record *rec);
+/*
+ * The I-th event the decoder follows (SYSTEM:NAME, false past the last)
+ * and the DATA to register it with: the callers hand these to
+ * tracecmd_follow_event()/tracefs_follow_event(), whose callbacks pass
+ * DATA and the record to ovl_decoder_event().
+ */
+bool ovl_decoder_follower(struct ovl_decoder *d, size_t i, const char **system,
+			  const char **name, void **data);
+
+/*
+ * Decode one record of a followed event. -1: out of memory or the output
+ * failed (ovl_decoder_error() says which).
+ */
+int ovl_decoder_event(void *data, struct tep_event *event, struct tep_record *rec);
+
+/* The events the buffer dropped before REC (tracecmd/tracefs_follow_missed_events). */
+void ovl_decoder_missed(struct ovl_decoder *d, struct tep_record *rec);
+
+/* One more record read, of any event (for the summary). */
+void ovl_decoder_count(struct ovl_decoder *d);
 
 /* Overlayfs events decoded so far. */
 unsigned long ovl_decoder_nr_events(const struct ovl_decoder *d);
 
 /* The closing summary line (or JSON object). -1: output failed. */
 int ovl_decoder_summary(struct ovl_decoder *d, const char *source);
+
+/* Why the decoder failed: 0 (it did not), ENOMEM, or EIO (the output). */
+int ovl_decoder_error(const struct ovl_decoder *d);
 
 /* The one-line explanation of a refusal reason by name (NULL: unknown). */
 const char *ovl_reason_explain(const char *reason);

@@ -11,7 +11,6 @@
  * are part of the interface (ovltrace.h, ovltrace.8).
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,21 +19,6 @@
 #ifndef OVLTRACE_VERSION
 #define OVLTRACE_VERSION "0"
 #endif
-
-const char *ovltrace_prog = "ovltrace";
-
-int ovltrace_fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: ", ovltrace_prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
 
 static void usage(FILE *f)
 {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -31,13 +32,6 @@ struct fs_sysfs_path {
 /* The mount point column of an overlay mounted in another namespace. */
 #define OVL_OTHER_NS "(other mount namespace)"
 
-/* One line of /proc/self/mountinfo that matters here. */
-struct mnt {
-	unsigned int major, minor;
-	char *fstype;
-	char *point;
-};
-
 struct ovl_row {
 	char id[32];
 	unsigned int major, minor;
@@ -52,133 +46,87 @@ struct ovl_row {
 
 struct status {
 	const struct ovltrace_opts *opts;
-	struct mnt *mnts;
-	size_t nr_mnts;
+	struct ovl_mountinfo mi;
 	struct ovl_row *rows;
 	size_t nr_rows;
+	bool unreadable;	/* a row could not be read: exit OVLTRACE_ERR */
 };
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-static int read_mountinfo(struct status *st)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *sep, *point, *fstype, *save;
-	size_t cap = 0, max = 0;
-	unsigned int ma, mi;
-	int ret = 0;
-
-	if (!f)
-		return ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
-				     strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE SOURCE SUPER */
-		if (sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		strtok_r(line, " ", &save);
-		strtok_r(NULL, " ", &save);
-		strtok_r(NULL, " ", &save);
-		strtok_r(NULL, " ", &save);
-		point = strtok_r(NULL, " ", &save);
-		fstype = strtok_r(sep + 3, " ", &save);
-		if (!point || !fstype)
-			continue;
-		if (st->nr_mnts == max) {
-			struct mnt *m;
-
-			max = max ? 2 * max : 64;
-			m = realloc(st->mnts, max * sizeof(*m));
-			if (!m) {
-				ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
-				break;
-			}
-			st->mnts = m;
-		}
-		unescape(point);
-		st->mnts[st->nr_mnts].major = ma;
-		st->mnts[st->nr_mnts].minor = mi;
-		st->mnts[st->nr_mnts].fstype = strdup(fstype);
-		st->mnts[st->nr_mnts].point = strdup(point);
-		if (!st->mnts[st->nr_mnts].fstype || !st->mnts[st->nr_mnts].point) {
-			free(st->mnts[st->nr_mnts].fstype);
-			free(st->mnts[st->nr_mnts].point);
-			ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
-			break;
-		}
-		st->nr_mnts++;
-	}
-	free(line);
-	fclose(f);
-	return ret;
-}
-
-/* One attribute's value without its newline; -1 when it cannot be read. */
+/*
+ * One attribute's value without its newline; -1 with errno when it cannot
+ * be read (EOVERFLOW: longer than LEN - 1, never cut short).
+ */
 static int read_attr(const char *id, const char *name, char *buf, size_t len)
 {
-	char path[256];
+	char path[PATH_MAX], more;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
-	snprintf(path, sizeof(path), OVL_SYSFS "/%s/%s", id, name);
+	if (snprintf(path, sizeof(path), OVL_SYSFS "/%s/%s", id, name) >= (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, len - 1);
+	if (n == (ssize_t)len - 1 && buf[n - 1] != '\n' &&
+	    read(fd, &more, 1) == 1 && more != '\n')
+		n = -2;
+	err = errno;
 	close(fd);
-	if (n < 0)
+	if (n < 0) {
+		errno = n == -2 ? EOVERFLOW : err;
 		return -1;
+	}
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }
 
-/* Fill ROW from /sys/fs/overlay/ID; -1 when the overlay went away. */
-static int read_row(const char *id, struct ovl_row *row)
+/*
+ * Fill ROW from /sys/fs/overlay/ID. -1 with errno when an attribute cannot
+ * be read, *WHAT its name; volatile_reuse may be absent (a v1 kernel).
+ */
+static int read_row(const char *id, struct ovl_row *row, const char **what)
 {
 	char buf[64];
 
 	memset(row, 0, sizeof(*row));
-	if (sscanf(id, "%u:%u", &row->major, &row->minor) != 2)
+	*what = "";
+	if (sscanf(id, "%u:%u", &row->major, &row->minor) != 2 ||
+	    strlen(id) >= sizeof(row->id)) {
+		errno = EINVAL;
 		return -1;
+	}
 	snprintf(row->id, sizeof(row->id), "%s", id);
-	if (read_attr(id, "fsync_mode", row->fsync_mode, sizeof(row->fsync_mode)) ||
-	    read_attr(id, "upper_dev", row->upper_dev, sizeof(row->upper_dev)) ||
-	    read_attr(id, "errseq", row->errseq, sizeof(row->errseq)))
+#define ATTR(name, dst) (*what = name, read_attr(id, name, dst, sizeof(dst)))
+	if (ATTR("fsync_mode", row->fsync_mode) ||
+	    ATTR("upper_dev", row->upper_dev) ||
+	    ATTR("errseq", row->errseq))
 		return -1;
-	if (read_attr(id, "instance_id", buf, sizeof(buf)))
+	if (ATTR("instance_id", buf))
 		return -1;
 	row->instance_id = strtoull(buf, NULL, 10);
-	if (read_attr(id, "upper_instance_id", buf, sizeof(buf)))
+	if (ATTR("upper_instance_id", buf))
 		return -1;
 	row->upper_instance_id = strtoull(buf, NULL, 10);
-	if (read_attr(id, "wb_err", buf, sizeof(buf)))
+	if (ATTR("wb_err", buf))
 		return -1;
 	row->wb_err = atoi(buf);
-	if (read_attr(id, "reusable", buf, sizeof(buf)))
+	if (ATTR("reusable", buf))
 		return -1;
 	row->reusable = atoi(buf);
-	if (read_attr(id, "reused", buf, sizeof(buf)))
+	if (ATTR("reused", buf))
 		return -1;
 	row->reused = atoi(buf);
-	row->volatile_reuse = read_attr(id, "volatile_reuse", buf, sizeof(buf)) ? -1 : atoi(buf);
+	if (ATTR("volatile_reuse", buf))
+		row->volatile_reuse = errno == ENOENT ? -1 : -2;
+	else
+		row->volatile_reuse = atoi(buf);
+#undef ATTR
+	if (row->volatile_reuse == -2)
+		return -1;
 	return 0;
 }
 
@@ -196,11 +144,26 @@ static int add_row(struct status *st, const char *id)
 	struct ovl_row row, *rows;
 	size_t i;
 
+	const char *what;
+	char dir[PATH_MAX];
+	struct stat sb;
+	int err;
+
 	for (i = 0; i < st->nr_rows; i++)
 		if (!strcmp(st->rows[i].id, id))
 			return 0;
-	if (read_row(id, &row))
-		return 0;	/* unmounted while we looked */
+	if (read_row(id, &row, &what)) {
+		err = errno;
+		snprintf(dir, sizeof(dir), OVL_SYSFS "/%s", id);
+		if (err == ENOENT && stat(dir, &sb) && errno == ENOENT)
+			return 0;	/* unmounted while we looked */
+		/* The other rows are still printed; the exit status says one
+		 * is missing. */
+		st->unreadable = true;
+		ovltrace_fail(OVLTRACE_ERR, "cannot read %s/%s: %s: overlay %s is left out",
+			      dir, what, strerror(err), id);
+		return 0;
+	}
 	rows = realloc(st->rows, (st->nr_rows + 1) * sizeof(*rows));
 	if (!rows)
 		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
@@ -228,15 +191,15 @@ static int read_all_rows(struct status *st)
 	return ret;
 }
 
-static const struct mnt *find_mnt(const struct status *st, unsigned int ma,
+static const struct ovl_mount *find_mnt(const struct status *st, unsigned int ma,
 				  unsigned int mi, size_t *from)
 {
 	size_t i;
 
-	for (i = *from; i < st->nr_mnts; i++) {
-		if (st->mnts[i].major == ma && st->mnts[i].minor == mi) {
+	for (i = *from; i < st->mi.nr; i++) {
+		if (st->mi.mounts[i].major == ma && st->mi.mounts[i].minor == mi) {
 			*from = i + 1;
-			return &st->mnts[i];
+			return &st->mi.mounts[i];
 		}
 	}
 	return NULL;
@@ -246,7 +209,7 @@ static const struct mnt *find_mnt(const struct status *st, unsigned int ma,
 static int add_path(struct status *st, const char *path)
 {
 	struct fs_sysfs_path sp = { 0 };
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	struct stat sb;
 	size_t from = 0;
 	char id[130];
@@ -288,7 +251,7 @@ static int add_path(struct status *st, const char *path)
 
 static void print_json(const struct status *st, const struct ovl_row *r)
 {
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	struct json j;
 	size_t from = 0;
 	bool any = false;
@@ -341,7 +304,7 @@ static const char *yes_no(const struct ovl_row *r, int val)
 
 static void print_table(const struct status *st)
 {
-	const struct mnt *m;
+	const struct ovl_mount *m;
 	size_t i, from, w = strlen("MOUNT POINT");
 	bool reuse_col = false;	/* the kernel has volatile_reuse (v2) */
 
@@ -422,11 +385,14 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		return ovltrace_fail(OVLTRACE_NO_SERIES,
 			"no " OVL_SYSFS " although overlayfs is loaded: this kernel lacks the reusable volatile series");
 	}
-	ret = read_mountinfo(&st);
+	if (ovl_mountinfo_read(&st.mi))
+		ret = ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
+				    strerror(errno));
 	if (!ret && !nr)
 		ret = read_all_rows(&st);
 	for (i = 0; ret != OVLTRACE_ERR && i < nr; i++) {
-		/* Report every PATH; the last error decides the status. */
+		/* Report every PATH; the first failure decides the status,
+		 * except OVLTRACE_ERR, which stops at once. */
 		r = add_path(&st, paths[i]);
 		if (r == OVLTRACE_ERR)
 			ret = r;
@@ -445,12 +411,10 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		}
 		if (fflush(stdout) == EOF || ferror(stdout))
 			ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		else if (st.unreadable && !ret)
+			ret = OVLTRACE_ERR;
 	}
-	for (k = 0; k < st.nr_mnts; k++) {
-		free(st.mnts[k].fstype);
-		free(st.mnts[k].point);
-	}
-	free(st.mnts);
+	ovl_mountinfo_free(&st.mi);
 	free(st.rows);
 	return ret;
 }

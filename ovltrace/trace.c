@@ -3,9 +3,11 @@
  * ovltrace watch: the overlayfs events of the running kernel, from a
  * private tracefs instance (other tracers are not disturbed), removed on
  * exit. ovltrace report: the same events from a trace.dat, through
- * libtracecmd, in time order across CPUs and buffer instances. Only the
- * records of the events ovltrace explains are decoded; the rest are
- * skipped by event id.
+ * libtracecmd, in time order across CPUs and buffer instances. The
+ * events ovltrace explains are followed (tracefs_follow_event(),
+ * tracecmd_follow_event()): the libraries call the decoder for their
+ * records only, and for the events the buffer dropped
+ * (*_follow_missed_events()); every other record is only counted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,51 +47,101 @@ static bool overlay_loaded(void)
 }
 
 /*
- * Where tracefs is mounted, from mountinfo (preferring /sys/kernel/tracing).
- * libtracefs would also take debugfs's tracing automount, i.e. mount it
- * behind the operator's back; we say what to do instead.
+ * Where tracefs is mounted, from mountinfo (preferring /sys/kernel/tracing):
+ * 0 and *DIR (NULL: not mounted), or -1 with errno. libtracefs would also
+ * take debugfs's tracing automount, i.e. mount it behind the operator's
+ * back; we say what to do instead.
  */
-static char *tracefs_mount(void)
+static int tracefs_mount(char **dir)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char *line = NULL, *found = NULL, *sep, point[4096];
-	size_t cap = 0;
+	struct ovl_mountinfo mi;
+	const char *found = NULL;
+	size_t i;
 
-	if (!f)
-		return NULL;
-	while (getline(&line, &cap, f) > 0) {
-		sep = strstr(line, " - ");
-		if (!sep || strncmp(sep, " - tracefs ", 11))
+	*dir = NULL;
+	if (ovl_mountinfo_read(&mi))
+		return -1;
+	for (i = 0; i < mi.nr; i++) {
+		if (strcmp(mi.mounts[i].fstype, "tracefs"))
 			continue;
-		if (sscanf(line, "%*u %*u %*u:%*u %*s %4095s", point) != 1)
-			continue;
-		if (!found || !strcmp(point, "/sys/kernel/tracing")) {
-			free(found);
-			found = strdup(point);
-		}
+		if (!found || !strcmp(mi.mounts[i].point, "/sys/kernel/tracing"))
+			found = mi.mounts[i].point;
 	}
-	free(line);
-	fclose(f);
-	return found;
+	if (found && !(*dir = strdup(found)))
+		errno = ENOMEM;
+	ovl_mountinfo_free(&mi);
+	return found && !*dir ? -1 : 0;
 }
 
-struct watch_ctx {
-	struct ovl_decoder *d;
-	int err;
-};
+/* The message and exit status for a failed decoder (ovl_decoder_error). */
+static int decoder_failed(const struct ovl_decoder *d)
+{
+	if (ovl_decoder_error(d) == ENOMEM)
+		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
+	return ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+}
 
+/* Every record: counted. Nonzero stops the iteration. */
 static int watch_record(struct tep_event *event, struct tep_record *rec,
 			int cpu, void *data)
 {
-	struct watch_ctx *ctx = data;
+	(void)event;
+	(void)rec;
+	(void)cpu;
+	ovl_decoder_count(data);
+	return stop ? 1 : 0;
+}
 
+/* A record of a followed event. */
+static int watch_event(struct tep_event *event, struct tep_record *rec,
+		       int cpu, void *data)
+{
 	rec->cpu = cpu;
-	if (ovl_decoder_record(ctx->d, event->tep, rec)) {
-		ctx->err = 1;
+	if (ovl_decoder_event(data, event, rec)) {
 		stop = 1;
 		return 1;
 	}
-	return stop ? 1 : 0;
+	return 0;
+}
+
+static int watch_missed(struct tep_event *event, struct tep_record *rec,
+			int cpu, void *data)
+{
+	(void)event;
+	(void)cpu;
+	ovl_decoder_missed(data, rec);
+	return 0;
+}
+
+/* Follow the decoder's events in INST (those TEP has). */
+static int watch_follow(struct tep_handle *tep, struct tracefs_instance *inst,
+			struct ovl_decoder *d)
+{
+	const char *system, *name;
+	void *data;
+	size_t i;
+
+	for (i = 0; ovl_decoder_follower(d, i, &system, &name, &data); i++)
+		if (tep_find_event_by_name(tep, system, name) &&
+		    tracefs_follow_event(tep, inst, system, name, watch_event, data))
+			return -1;
+	return tracefs_follow_missed_events(inst, watch_missed, d);
+}
+
+/*
+ * Read what the instance's buffers hold. tracefs_iterate_raw_events()
+ * fails only when it cannot open them; a callback that stops it (an
+ * output error) is seen in the decoder.
+ */
+static int watch_read(struct tep_handle *tep, struct tracefs_instance *inst,
+		      struct ovl_decoder *d, const char *name)
+{
+	if (tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, d) < 0)
+		return ovltrace_fail(OVLTRACE_ERR, "cannot read the trace buffers of instance %s: %s",
+				     name, strerror(errno));
+	if (ovl_decoder_error(d))
+		return decoder_failed(d);
+	return 0;
 }
 
 static double now(void)
@@ -105,14 +157,16 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	const char *systems[] = { "overlayfs", "filemap", NULL };
 	struct tracefs_instance *inst = NULL;
 	struct tep_handle *tep = NULL;
-	struct watch_ctx ctx = { 0 };
+	struct ovl_decoder *d = NULL;
 	struct sigaction sa = { 0 };
 	char *dir = NULL;
 	char path[4096], name[64];
 	double end = 0;
 	int ret;
 
-	dir = tracefs_mount();
+	if (tracefs_mount(&dir))
+		return ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
+				     strerror(errno));
 	if (!dir)
 		return ovltrace_fail(OVLTRACE_NO_TRACEFS,
 			"tracefs is not mounted; mount it with: mount -t tracefs nodev /sys/kernel/tracing");
@@ -140,14 +194,15 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 				    dir, strerror(errno));
 		goto out;
 	}
-	ctx.d = ovl_decoder_new(opts, stdout);
-	if (!ctx.d) {
+	d = ovl_decoder_new(opts, stdout);
+	if (!d) {
 		ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
 		goto out;
 	}
-	ret = ovl_decoder_add_tep(ctx.d, tep);
+	ret = ovl_check_tep(tep);
 	if (ret <= 0) {
-		ret = ret < 0 ? OVLTRACE_NO_SERIES :
+		/* < 0: the decoder said which field is missing */
+		ret = ret < 0 ? OVLTRACE_BAD_FORMAT :
 			ovltrace_fail(OVLTRACE_NO_SERIES,
 				      "this kernel has no overlayfs volatile events: the reusable volatile series is not applied");
 		goto out;
@@ -163,6 +218,10 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 				      name, strerror(errno));
 		goto out;
 	}
+	if (watch_follow(tep, inst, d)) {
+		ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
+		goto out;
+	}
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -176,7 +235,11 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	}
 	/* Which inodes failed writeback; optional, older kernels lack it. */
 	tracefs_event_enable(inst, "filemap", "filemap_set_wb_err");
-	tracefs_trace_on(inst);
+	if (tracefs_trace_on(inst)) {
+		ret = ovltrace_fail(OVLTRACE_ERR, "cannot turn tracing on in instance %s: %s",
+				    name, strerror(errno));
+		goto out;
+	}
 	fprintf(stderr, "ovltrace: watching the overlayfs events (tracefs instance %s)%s\n",
 		name, opts->duration ? "" : "; Ctrl-C stops");
 
@@ -185,36 +248,78 @@ int ovltrace_watch(const struct ovltrace_opts *opts)
 	while (!stop) {
 		struct timespec tick = { 0, 100 * 1000 * 1000 };
 
-		tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, &ctx);
+		ret = watch_read(tep, inst, d, name);
+		if (ret)
+			goto out;
 		if (end && now() >= end)
 			break;
 		nanosleep(&tick, NULL);
 	}
-	/* What arrived between the last read and the stop. */
-	if (!ctx.err) {
-		tracefs_trace_off(inst);
-		tracefs_iterate_raw_events(tep, inst, NULL, 0, watch_record, &ctx);
-	}
+	/* What arrived between the last read and the stop. (Should turning
+	 * tracing off fail, the instance is removed right after anyway.) */
+	tracefs_trace_off(inst);
+	stop = 0;
+	ret = watch_read(tep, inst, d, name);
+	if (ret)
+		goto out;
 	ret = OVLTRACE_OK;
-	if (ctx.err || ovl_decoder_summary(ctx.d, "live tracing"))
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+	if (ovl_decoder_summary(d, "live tracing"))
+		ret = decoder_failed(d);
 out:
 	if (inst) {
 		tracefs_instance_destroy(inst);
 		tracefs_instance_free(inst);
 	}
-	ovl_decoder_free(ctx.d);
+	ovl_decoder_free(d);
 	if (tep)
 		tep_free(tep);
 	free(dir);
 	return ret;
 }
 
+/* Every record: counted. */
 static int report_record(struct tracecmd_input *handle, struct tep_record *rec,
 			 int cpu, void *data)
 {
+	(void)handle;
+	(void)rec;
 	(void)cpu;
-	return ovl_decoder_record(data, tracecmd_get_tep(handle), rec) ? -1 : 0;
+	ovl_decoder_count(data);
+	return 0;
+}
+
+/* A record of a followed event (REC->cpu is its CPU in its instance). */
+static int report_event(struct tracecmd_input *handle, struct tep_event *event,
+			struct tep_record *rec, int cpu, void *data)
+{
+	(void)handle;
+	(void)cpu;
+	return ovl_decoder_event(data, event, rec) ? -1 : 0;
+}
+
+static int report_missed(struct tracecmd_input *handle, struct tep_event *event,
+			 struct tep_record *rec, int cpu, void *data)
+{
+	(void)handle;
+	(void)event;
+	(void)cpu;
+	ovl_decoder_missed(data, rec);
+	return 0;
+}
+
+/* Follow the decoder's events in HANDLE (those its tep has). */
+static int report_follow(struct tracecmd_input *handle, struct ovl_decoder *d)
+{
+	struct tep_handle *tep = tracecmd_get_tep(handle);
+	const char *system, *name;
+	void *data;
+	size_t i;
+
+	for (i = 0; ovl_decoder_follower(d, i, &system, &name, &data); i++)
+		if (tep_find_event_by_name(tep, system, name) &&
+		    tracecmd_follow_event(handle, system, name, report_event, data))
+			return -1;
+	return tracecmd_follow_missed_events(handle, report_missed, d);
 }
 
 /* A clear reason before libtracecmd gets the file. */
@@ -282,12 +387,16 @@ int ovltrace_report(const struct ovltrace_opts *opts, const char *file)
 		}
 	}
 	for (i = 0; i < nr; i++) {
-		ret = ovl_decoder_add_tep(d, tracecmd_get_tep(handles[i]));
+		ret = ovl_check_tep(tracecmd_get_tep(handles[i]));
 		if (ret < 0) {
-			ret = OVLTRACE_NO_EVENTS;
+			ret = OVLTRACE_BAD_FORMAT;	/* the decoder said which field */
 			goto out;
 		}
 		known += ret;
+		if (report_follow(handles[i], d)) {
+			ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
+			goto out;
+		}
 	}
 	if (!known) {
 		ret = ovltrace_fail(OVLTRACE_NO_EVENTS,
@@ -295,12 +404,16 @@ int ovltrace_report(const struct ovltrace_opts *opts, const char *file)
 			file);
 		goto out;
 	}
+	/* -1 from the library itself (not from the decoder) is a record it
+	 * could not read, e.g. of an event the file has no format for. */
 	if (tracecmd_iterate_events_multi(handles, nr, report_record, d) < 0) {
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		ret = ovl_decoder_error(d) ? decoder_failed(d) :
+			ovltrace_fail(OVLTRACE_BAD_FILE,
+				      "%s is truncated or damaged: libtracecmd cannot read its records", file);
 		goto out;
 	}
 	if (ovl_decoder_summary(d, file)) {
-		ret = ovltrace_fail(OVLTRACE_ERR, "cannot write the output");
+		ret = decoder_failed(d);
 		goto out;
 	}
 	ret = OVLTRACE_OK;
