@@ -146,15 +146,17 @@ expect_fail reasons_bad 2 "unknown reason 'frobnicated'" "reasons with an unknow
 
 # --- status over a made-up /sys/fs/overlay (a tmpfs in a private mount
 # namespace): the v1 attributes, and v2's volatile_reuse
+# mk ID NAME=VALUE...: a made-up /sys/fs/overlay/ID (run in the namespace)
+mk() {
+	local d=/sys/fs/overlay/$1 kv
+	mkdir -p "$d"
+	shift
+	for kv in "$@"; do echo "${kv#*=}" >"$d/${kv%%=*}"; done
+}
+export -f mk
 status_fake() { # ATTRS-OF-v2(1|0)
 	unshare --mount bash -c '
 		mount -t tmpfs tmpfs /sys/fs || exit 90
-		mk() {
-			local d=/sys/fs/overlay/$1 kv
-			mkdir -p "$d"
-			shift
-			for kv in "$@"; do echo "${kv#*=}" >"$d/${kv%%=*}"; done
-		}
 		base="instance_id=30 upper_instance_id=25 errseq=0x00000000 upper_dev=253:0 reused=0"
 		v2=$1
 		r() { [ "$v2" = 1 ] && echo "volatile_reuse=$1"; }
@@ -246,12 +248,6 @@ status_bad() {
 		mkdir -p "$mnt" && mount -t tmpfs tmpfs "$mnt" || exit 90
 		id=$(mountpoint -d "$mnt")
 		mount -t tmpfs tmpfs /sys/fs || exit 90
-		mk() {
-			local d=/sys/fs/overlay/$1 kv
-			mkdir -p "$d"
-			shift
-			for kv in "$@"; do echo "${kv#*=}" >"$d/${kv%%=*}"; done
-		}
 		base="instance_id=30 upper_instance_id=25 upper_dev=253:0 reused=0 fsync_mode=volatile wb_err=0 reusable=1"
 		mk "$id" $base errseq=0x00000000
 		mk 0:9995 $base
