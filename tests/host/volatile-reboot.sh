@@ -23,7 +23,7 @@ mkdir -p $fs $m
 "$top/vm/run" -f "$flavour" -q -p "$img:512M" -- bash -c "$guest"'
 	mkfs.ext4 -q -F "$LAB_DISKS" && mount -o commit=1 "$LAB_DISKS" $fs &&
 	mkdir -p $fs/lower $fs/upper $fs/work &&
-	ovl-mount "$opts,volatile" $m && head -c 8M /dev/urandom >$m/data &&
+	ovl-mount "$opts,volatile,volatile_reuse=on" $m && head -c 8M /dev/urandom >$m/data &&
 	sleep 3 && echo b >/proc/sysrq-trigger; sleep 30' >"$tmp/boot1" 2>&1
 rc=$?
 check "boot 1 died without a clean shutdown (vm/run exit $rc, want 255)" [ "$rc" = 255 ]
@@ -31,7 +31,7 @@ check "boot 1 died without a clean shutdown (vm/run exit $rc, want 255)" [ "$rc"
 "$top/vm/run" -f "$flavour" -p "$img" -- bash -c "$guest"'
 	mount "$LAB_DISKS" $fs || exit 1
 	test -d $fs/work/work/incompat/volatile && echo "marker: present"
-	ovl-mount "$opts,volatile" $m; echo "volatile: $?"
+	ovl-mount "$opts,volatile,volatile_reuse=on" $m; echo "volatile: $?"
 	ovl-mount "$opts" $m; echo "durable: $?"' >"$tmp/boot2" 2>&1
 sed 's/^/#   /' "$tmp/boot2"
 check "boot 2 finds the volatile marker on disk" grep -q '^marker: present' "$tmp/boot2"
