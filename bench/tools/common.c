@@ -71,12 +71,17 @@ void container_init(struct container *c, const char *lower, const char *cdir,
 	join(c->incompat, sizeof(c->incompat), c->work, "work/incompat");
 }
 
-void container_mount(const struct container *c, int volatile_mount)
+void container_mount(const struct container *c, enum mount_kind kind)
 {
+	static const char *const suffix[] = {
+		[MOUNT_DURABLE] = "",
+		[MOUNT_VOLATILE] = ",volatile",
+		[MOUNT_REUSE] = ",volatile,volatile_reuse=on",
+	};
 	char opts[3 * 4096 + 64];
 
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s",
-		 c->lower, c->upper, c->work, volatile_mount ? ",volatile" : "");
+		 c->lower, c->upper, c->work, suffix[kind]);
 	if (mount("overlay", c->merged, "overlay", 0, opts))
 		die("mount overlay on %s (%s): %m (the reason is in dmesg)", c->merged, opts);
 }

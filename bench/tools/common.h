@@ -21,7 +21,14 @@ struct container {
 };
 void container_init(struct container *c, const char *lower, const char *cdir,
 		    const char *merged, const char *upperfs);
-void container_mount(const struct container *c, int volatile_mount);
+/* How a container's overlay is mounted */
+enum mount_kind {
+	MOUNT_DURABLE,		/* no volatile */
+	MOUNT_VOLATILE,		/* volatile, as runtimes mount it today */
+	MOUNT_REUSE,		/* volatile,volatile_reuse=on: this series */
+};
+
+void container_mount(const struct container *c, enum mount_kind kind);
 void container_umount(const struct container *c);
 /* The marker runtimes delete today: WORKDIR/work/incompat. */
 void container_delete_marker(const struct container *c);

@@ -25,7 +25,7 @@ static uint64_t time_mounts(const struct container *c, long n, int volatile_moun
 		if (volatile_mount)
 			container_delete_marker(c);
 		t0 = now_ns();
-		container_mount(c, volatile_mount);
+		container_mount(c, volatile_mount ? MOUNT_VOLATILE : MOUNT_DURABLE);
 		container_umount(c);
 		total += now_ns() - t0;
 	}
@@ -40,7 +40,7 @@ static uint64_t time_fsyncs(const struct container *c, long n)
 	int fd;
 
 	container_delete_marker(c);
-	container_mount(c, 1);
+	container_mount(c, MOUNT_VOLATILE);
 	snprintf(path, sizeof(path), "%s/fsync-file", c->merged);
 	fd = open(path, O_WRONLY | O_CREAT, 0644);
 	if (fd < 0)

@@ -73,7 +73,8 @@ static void restart(const struct container *c, enum mode mode, const char *kind,
 		break;
 	}
 	t2 = now_ns();
-	container_mount(c, 1);
+	/* Every mode opts in, so that a later reuse finds a checkpoint */
+	container_mount(c, MOUNT_REUSE);
 	t3 = now_ns();
 	if (mode == DISCARD && mib)
 		write_content(c->merged, kind, mib);
