@@ -86,7 +86,7 @@ cd ../.. || exit 1
 check "make export" make_logged export || show_log
 changed=$(git status --porcelain patches)
 check "make export changed exactly patches/$target" [ "$changed" = " M patches/$target" ] ||
-	diag "git status: $changed"
+	diag "git status: ${changed//$'\n'/; }"
 check "the exported patch has the edit" \
 	grep -q "^+/\* tree-export test \*/" "patches/$target"
 sum=$(cat patches/* | sha256sum)
