@@ -68,5 +68,5 @@ config-check: deps
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-base
-	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.*
+	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.* build/tree-test.*
 	[ ! -d build/linux ] || git -C build/linux worktree prune

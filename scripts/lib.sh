@@ -28,8 +28,11 @@ step() {
 }
 
 # The exact format of an exported patch. 'make tree' compares with the same
-# command, so it must not change between the two.
+# command, so it must not change between the two. core.abbrev is pinned:
+# by default the blob ids of the "index" lines are as long as the object
+# count asks for, 7 digits in a fresh build/linux (loose objects) and 9
+# once git has packed it, and every patch would change.
 format_patches() { # OUTDIR RANGE
-	git -C "$linux" format-patch -q --no-signature --zero-commit --no-renames \
+	git -C "$linux" -c core.abbrev=9 format-patch -q --no-signature --zero-commit --no-renames \
 		--subject-prefix=PATCH -o "$1" "$2"
 }

@@ -13,6 +13,8 @@
 #                               errseq refusal
 #   lost_wb_err INO...          ... while the wb_err mount was mounted
 #   wb_err_dev MAJ:MIN          that mount
+# The cases are the fault table of tests/fixtures.sh (volatile_upper, then
+# fault_NAME) and the refusals that need other mount options.
 # Hooks: $FAULTS_BEFORE_STOP runs (eval) before the recorder stops.
 set -euo pipefail
 . "$(dirname "$0")/../../tests/fixtures.sh"
@@ -35,104 +37,80 @@ echo "upper_dev $(stat -c '%Hd:%Ld' "$fs")" >>"$expect"
 recorder=$!
 wait_recording /sys/kernel/tracing/instances/lab
 
-# volatile NAME: mount the volatile overlay NAME, write a file, unmount.
-volatile() {
-	mkdir -p "$fs/$1/upper" "$fs/$1/work"
-	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work"
-	ckpt=$fs/$1/work/work/incompat/volatile
-	ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
-	dd if=/dev/urandom of="$m/data-$1" bs=64k count=4 status=none
-	umount "$m"
-}
-# refused REASON [OPTIONS]: the mount of $opts is refused.
+# refused REASON [OPTIONS [MNT]]: the mount of $opts (or OPTIONS) is refused.
 refused() {
-	if ovl-mount "${2:-$opts,volatile,volatile_reuse=on}" "${3:-$m}" >/dev/null 2>&1; then
+	if ovl-mount "${2:-$opts}" "${3:-$m}" >/dev/null 2>&1; then
 		echo "faults.sh: the $1 case was mounted" >&2
 		exit 1
 	fi
 	echo "refused $1" >>"$expect"
 }
-ckpt_hex() {
-	getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt" |
-		sed -n 's/^trusted.overlay.volatile=0x//p'
-}
-# set_byte OFFSET HEXBYTE: change one byte of the checkpoint xattr.
-set_byte() {
-	local hex
-	hex=$(ckpt_hex)
-	hex=${hex:0:$(($1 * 2))}$2${hex:$(($1 * 2 + 2))}
-	setfattr -n trusted.overlay.volatile -v "0x$hex" "$ckpt"
-}
 
+# Each case starts as volatile_upper leaves it (tests/fixtures.sh): a
+# volatile_reuse=on upper mounted, written and unmounted without sync.
 # Reused: checkpoint, then reuse.
-volatile reuse
-ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
+volatile_upper reuse "$m"
+ovl-mount "$opts" "$m" >/dev/null
 umount "$m"
 
-volatile missing
-setfattr -x trusted.overlay.volatile "$ckpt"
+volatile_upper missing "$m"
+fault_missing
 refused missing
 
-volatile corrupt
-set_byte 1 1f # length 31
+volatile_upper corrupt "$m"
+fault_corrupt
 refused corrupt
 
-volatile version
-set_byte 0 03
+volatile_upper version "$m"
+fault_version
 refused version
 
-volatile bootid
-set_byte 8 "$(printf '%02x' $((0x$(ckpt_hex | cut -c 17-18) ^ 0xff)))"
+volatile_upper bootid "$m"
+fault_boot_id
 refused boot_id
 
-volatile durable
-refused not_volatile "$opts"
+volatile_upper durable "$m"
+refused not_volatile "$layers"
 
-volatile plain
-refused not_enabled "$opts,volatile"
+volatile_upper plain "$m"
+refused not_enabled "$layers,volatile"
 
 # The same workdir with another upperdir.
-volatile upperdir
+volatile_upper upperdir "$m"
 mkdir -p "$fs/upperdir/other"
 refused upperdir "lowerdir=$fs/lower,upperdir=$fs/upperdir/other,workdir=$fs/upperdir/work,volatile,volatile_reuse=on"
 
 # A second mount of a live upper: EBUSY, the first one is untouched.
-volatile inuse
-ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
+volatile_upper inuse "$m"
+ovl-mount "$opts" "$m" >/dev/null
 mkdir -p "$m.2"
-refused in_use "$opts,volatile,volatile_reuse=on" "$m.2"
+refused in_use "$opts" "$m.2"
 umount "$m"
 
-volatile instance
-umount "$fs"
-mount -o errors=continue /dev/mapper/faults "$fs"
+volatile_upper instance "$m"
+fault_instance
 refused instance
 
 # A writeback error between two mounts: the files the first mount wrote
 # (dirty when it unmounted) fail writeback; the next mount is refused.
-volatile errseq
+volatile_upper errseq "$m"
 inodes=$(stat -c %i "$fs/errseq/upper/data-errseq")
-fail_writes "$dev" faults
-sync
+fault_wb_error
 refused errseq
 echo "lost_errseq $inodes" >>"$expect"
 # Mark the error seen on the upper fs and let writes through again.
 sync -f "$fs" 2>/dev/null || true
-dmsetup suspend --nolockfs --noudevsync faults
-dmsetup load --noudevsync faults --table "0 $(blockdev --getsz "$dev") linear $dev 0"
-dmsetup resume --noudevsync faults
+heal_writes "$dev" faults
 
 # A writeback error while a volatile mount is mounted.
-mkdir -p "$fs/wb/upper" "$fs/wb/work"
-opts="lowerdir=$fs/lower,upperdir=$fs/wb/upper,workdir=$fs/wb/work"
-ovl-mount "$opts,volatile,volatile_reuse=on" "$m" >/dev/null
+new_overlay wb volatile,volatile_reuse=on
+ovl-mount "$opts" "$m" >/dev/null
 echo "wb_err_dev $(stat -c '%Hd:%Ld' "$m")" >>"$expect"
 for f in a b c; do
 	dd if=/dev/urandom of="$m/lost-$f" bs=64k count=2 status=none
 done
 inodes=$(stat -c %i "$fs/wb/upper/lost-a" "$fs/wb/upper/lost-b" "$fs/wb/upper/lost-c" | tr '\n' ' ')
-fail_writes "$dev" faults
-sync
+fault_wb_error
 if sync -f "$m" 2>/dev/null; then
 	echo "faults.sh: syncfs on the overlay did not fail" >&2
 	exit 1

@@ -15,12 +15,6 @@ echo lower >"$fs/lower/file"
 
 st_dev() { stat -c '%Hd:%Ld' "$1"; }
 attr() { cat "/sys/fs/overlay/$1/$2"; }
-# overlay NAME [OPTION]: fresh upper/work pair; sets $opts.
-overlay() {
-	mkdir -p "$fs/$1/upper" "$fs/$1/work"
-	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work${2:+,$2}"
-	ckpt_dir=$fs/$1/work/work/incompat/volatile
-}
 # expect_attrs DESC DEV NAME=VALUE...: every attribute has its value.
 expect_attrs() {
 	local desc=$1 d=$2 kv bad=""
@@ -52,7 +46,7 @@ check "/sys/fs/overlay/boot_id is a UUID ($boot_id)" \
 	grep -qE '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' <<<"$boot_id"
 
 # A volatile mount, then its reuse.
-overlay vol volatile,volatile_reuse=on
+new_overlay vol volatile,volatile_reuse=on
 trace_reset
 expect_mount ok "volatile mount" "$opts" "$m"
 decided "fresh volatile mount" ovl_volatile_checkpoint
@@ -76,7 +70,7 @@ umount "$m"
 
 # Durable and lower-only mounts.
 for mode in auto strict; do
-	overlay "$mode" "fsync=$mode"
+	new_overlay "$mode" "fsync=$mode"
 	trace_reset
 	expect_mount ok "fsync=$mode mount" "$opts" "$m"
 	d=$(st_dev "$m")
@@ -93,35 +87,29 @@ expect_attrs "lower-only: every attribute as documented" "$d" \
 check "lower-only: instance_id is set" [ "$(attr "$d" instance_id)" -gt 0 ]
 umount "$m"
 
-# One mismatch event per refusal, with its reason.
+# One mismatch event per refusal, with its reason: volatile_upper, then a
+# fault of tests/fixtures.sh.
 refusal() { # DESC REASON: the volatile mount of $opts is refused
 	trace_reset
 	ovl_mount "$opts" "$m"
 	decided "$1" ovl_volatile_mismatch "$2"
 }
-overlay missing volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-setfattr -x trusted.overlay.volatile "$ckpt_dir"
+volatile_upper missing "$m" && fault_missing
 refusal "checkpoint removed" missing
-overlay corrupt volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-setfattr -n trusted.overlay.volatile -v 0x0230 "$ckpt_dir"
+volatile_upper corrupt "$m" && fault_corrupt
 refusal "checkpoint truncated" corrupt
-overlay version volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-ckpt=$(getfattr --absolute-names -n trusted.overlay.volatile -e hex "$ckpt_dir" |
-	sed -n 's/^trusted.overlay.volatile=0x//p')
-setfattr -n trusted.overlay.volatile -v "0x03${ckpt:4}" "$ckpt_dir"
+volatile_upper version "$m" && fault_version
 refusal "checkpoint of version 3" version
-overlay durable && mkdir -p "$fs/durable/work/work/incompat/volatile"
+new_overlay durable && mkdir -p "$ckpt_dir"
 trace_reset
 ovl_mount "$opts" "$m"
 decided "non-volatile mount over a volatile upper" ovl_volatile_mismatch not_volatile
-overlay instance volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-umount "$fs" && mount -o errors=continue /dev/mapper/upper "$fs"
+volatile_upper instance "$m" && fault_instance
 refusal "upper fs mounted again" instance
 check "the event has the saved and a new current instance id" bash -c "
 	grep -qE 'saved_instance_id=$upper_id instance_id=[0-9]+ ' '$T/trace' &&
 	! grep -q 'saved_instance_id=$upper_id instance_id=$upper_id ' '$T/trace'"
-overlay boot volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-modprobe -r overlay && modprobe overlay
+volatile_upper boot "$m" && fault_module_reload
 echo 1 >"$T/events/overlayfs/enable"
 refusal "overlay module reloaded" boot_id
 check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" != "$boot_id" ]
@@ -144,8 +132,7 @@ stop() {
 # (docs/operators.md): bpftrace prints the reason by name, perf records
 # the events and perf script shows them. One refused mount (checkpoint
 # removed) while both run.
-overlay tools volatile,volatile_reuse=on && ovl-mount "$opts" "$m" >/dev/null && umount "$m"
-setfattr -x trusted.overlay.volatile "$ckpt_dir"
+volatile_upper tools "$m" && fault_missing
 trace_reset
 ovl_mount "$opts" "$m" >/dev/null
 reason=$(grep -oE 'reason=[a-z_]+' "$T/trace" | tail -n 1)
@@ -214,7 +201,7 @@ recorder=$!
 wait_recording "$T/instances/lab"
 # fanotify takes filesystem marks with FID reporting only where file
 # handles can be decoded: on overlays with nfs_export=on.
-overlay wberr volatile,volatile_reuse=on,index=on,nfs_export=on
+new_overlay wberr volatile,volatile_reuse=on,index=on,nfs_export=on
 expect_mount ok "volatile mount for the writeback error" "$opts" "$m"
 umount "$m" && ovl-mount "$opts" "$m" >/dev/null
 d=$(st_dev "$m")

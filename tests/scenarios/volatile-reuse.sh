@@ -12,13 +12,6 @@ mkdir -p "$fs/lower/dir" "$m"
 echo lower >"$fs/lower/from-lower"
 echo lower-in-dir >"$fs/lower/dir/file"
 
-# new_overlay NAME: fresh upper/work pair; sets $opts.
-new_overlay() {
-	mkdir -p "$fs/$1/upper" "$fs/$1/work"
-	opts="lowerdir=$fs/lower,upperdir=$fs/$1/upper,workdir=$fs/$1/work"
-	ckpt_dir=$fs/$1/work/work/incompat/volatile
-}
-
 new_overlay plain
 expect_mount ok "fresh volatile mount" "$opts,volatile,volatile_reuse=on" "$m"
 umount "$m"
