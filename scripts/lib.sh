@@ -12,7 +12,6 @@ die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 # The kernel base (make BASE=..., LAB_BASE): 7.3, the upstream series, or
 # 6.12, the stable backport. Each has its own series (patches/BASE), tree
 # (build/linux-BASE) and kernels (build/kernel-BASE-FLAVOUR).
-bases=(7.3 6.12)
 base=${LAB_BASE:-7.3}
 case $base in
 7.3)
