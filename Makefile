@@ -6,7 +6,7 @@
 FLAVOUR ?= debug
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check clean help
+.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check clean help runtime-check demo-runtime
 
 all: kernel ovltrace
 
@@ -56,6 +56,19 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
+## runtime-check podman (stock and with runtimes/containers-storage/) on the patched kernel; about 25 min (docs/runtime.md)
+runtime-check: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel $(FLAVOUR)
+	@$(S)/kernel release
+	@LAB_FLAVOUR=$(FLAVOUR) $(S)/runtime-check
+
+## demo-runtime  podman restarts a volatile container twice without a sync, then refuses a damaged one
+demo-runtime: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/runtime-demo
+
 ## series-check build every prefix of the series (release config) and checkpatch each patch; slow
 series-check: deps
 	@$(S)/series-check
@@ -68,5 +81,6 @@ config-check: deps
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-base
+	rm -rf build/runtime-check
 	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.* build/tree-test.*
 	[ ! -d build/linux ] || git -C build/linux worktree prune
