@@ -20,7 +20,7 @@ runtime_dir=$top/build/runtime
 run_opts=(--network=none --tmpfs /dev/mqueue -v /sys:/sys:ro --tmpfs /sys/fs/cgroup
 	--security-opt seccomp=unconfined)
 
-# runtime_guest_setup DEV: podman's prerequisites in the guest, then the
+# runtime_guest_setup DEV [delalloc]: podman's prerequisites in the guest, then the
 # upper fs (ext4 behind dm "upper" over DEV on /tmp/fs, see make_upper_fs).
 # podman needs /sys/fs/cgroup to exist: a tmpfs over /sys/fs gets one, with
 # the guest's /sys/fs directories (overlay among them) bound back into it.
@@ -36,7 +36,27 @@ runtime_guest_setup() {
 	# Dirty data stays dirty until something forces writeback.
 	sysctl -q vm.dirty_writeback_centisecs=0 vm.dirty_expire_centisecs=8640000 \
 		vm.dirty_ratio=90 vm.dirty_background_ratio=80 || return
-	make_upper_fs "$1" upper /tmp/fs
+	# nodelalloc: blocks are allocated when the container writes, so that
+	# lose_dirty_data below can make all metadata durable first.
+	# (The benchmark passes "delalloc": ext4's default, as on a node.)
+	make_upper_fs "$1" upper /tmp/fs || return
+	[ "${2:-}" = delalloc ] ||
+		{ umount /tmp/fs && mount -o errors=continue,nodelalloc "/dev/mapper/$upper_dm" /tmp/fs; }
+}
+
+# lose_dirty_data: the disk fails every write while the dirty data of the
+# stopped containers is written back, then heals; the page cache is dropped
+# (as memory pressure would), so what was lost is read from the disk. Only
+# the file data is lost: podman's own files and every piece of filesystem
+# metadata are made durable first (fsync of the files, of the block device:
+# bitmaps, inode tables, directories), or the failure takes podman's
+# database and ext4's bitmaps with it, which is not what this is about.
+lose_dirty_data() {
+	find "$graph" -xdev \( -path "$graph/overlay/*/diff" -o -path "$graph/overlay/*/work" \
+		-o -path "$graph/overlay/*/merged" \) -prune -o -type f -print0 | xargs -0 sync -- &&
+		sync "/dev/mapper/$upper_dm" &&
+		fail_writes "$upper_blk" "$upper_dm" && sync
+	heal_writes "$upper_blk" "$upper_dm" && echo 3 >/proc/sys/vm/drop_caches
 }
 
 # dirty_mib: the guest's dirty page cache, MiB.
@@ -46,7 +66,8 @@ runtime_env() {
 	local mode=$1 conf=/run/lab-podman/$1
 	case $mode in
 	stock) podman_bin=/usr/bin/podman ;;
-	patched) podman_bin=$runtime_dir/bin/podman-patched ;;
+	# RUNTIME_PATCHED_PODMAN: another binary as "patched" (to see the checks fail)
+	patched) podman_bin=${RUNTIME_PATCHED_PODMAN:-$runtime_dir/bin/podman-patched} ;;
 	*) echo "runtime_env: unknown mode $mode" >&2; return 1 ;;
 	esac
 	graph=$upper_mnt/$mode

@@ -44,8 +44,10 @@ show() {
 	return $rc
 }
 
-show podman run -d --name c1 "${run_opts[@]}" localhost/lab-busybox sh -c "$cmd" &&
-	wait_ready c1
+# Created and synced first: the image and the container's metadata are
+# on disk, as for any container created some time ago.
+show podman create --name c1 "${run_opts[@]}" localhost/lab-busybox sh -c "$cmd" && sync &&
+	show podman start c1 && wait_ready c1
 check "a container with a volatile layer wrote 64 MiB" [ -f "$(layer_dir c1)/diff/data" ]
 sum=$(sha256sum <"$(layer_dir c1)/merged/data" | cut -d' ' -f1)
 upper=$(layer_dir c1)/diff
@@ -71,18 +73,10 @@ check "no writeback was forced: ${dirty} MiB still dirty" [ "$dirty" -ge 60 ]
 check "no warning from podman" [ -z "$start_err" ] || diag "$start_err"
 
 # 2. The disk fails the writes of the dirty data while the container is
-# stopped, then heals; the page cache is dropped, as memory pressure would.
+# stopped, then heals (lose_dirty_data in env.sh).
 podman stop -t 0 c1 >/dev/null
-# podman's own metadata is on the same fs: make it durable first, or the
-# failure takes the container database with it. Only the layers' dirty
-# data (diff/, work/) is left to the failing disk.
-find "$graph" -xdev \( -path "$graph/overlay/*/diff" -o -path "$graph/overlay/*/work" \
-	-o -path "$graph/overlay/*/merged" -o -path "$graph/overlay/l" \) -prune -o -print0 |
-	xargs -0 sync --
 dmesg -C
-fail_writes "$upper_blk" "$upper_dm" && sync
-heal_writes "$upper_blk" "$upper_dm"
-echo 3 >/proc/sys/vm/drop_caches
+lose_dirty_data
 diag "dm-flakey failed the writeback: $(dmesg | grep -c 'I/O error') I/O errors in the kernel log"
 dmesg -C
 start_err=$(podman start c1 2>&1 >/dev/null)

@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 sizes=${RUNTIME_SIZES:-0 512} restarts=${RUNTIME_RESTARTS:-20}
 
-runtime_guest_setup "${LAB_DISKS%% *}"
+runtime_guest_setup "${LAB_DISKS%% *}" delalloc
 csv=$LAB_OUT/runtime-restart.csv
 echo "mode,size_mib,rep,ms,dirty_mib,reused" >"$csv"
 for mode in stock stock-syncfs patched; do
