@@ -10,7 +10,7 @@ mode=$1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/env.sh"
 
-if [ "$mode" = patched ]; then tap_plan 20; else tap_plan 13; fi
+if [ "$mode" = patched ]; then tap_plan 19; else tap_plan 12; fi
 if ! runtime_guest_setup "${LAB_DISKS%% *}" || ! runtime_env "$mode"; then
 	tap_not_ok "podman ($mode) and its storage on ext4 over dm"
 	tap_done
@@ -82,10 +82,10 @@ dmesg -C
 start_err=$(podman start c1 2>&1 >/dev/null)
 start_rc=$?
 [ -z "$start_err" ] || printf '%s\n' "$start_err" | sed 's/^/#   podman start: /'
-check "podman start succeeded" [ "$start_rc" = 0 ] && wait_ready c1
-starts=$(podman exec c1 cat /starts | wc -l)
-got=$(podman exec c1 sha256sum /data 2>&1 | cut -d' ' -f1)
 if [ "$mode" = patched ]; then
+	check_sh "podman start succeeded" '[ "$start_rc" = 0 ] && wait_ready c1'
+	starts=$(podman exec c1 cat /starts | wc -l)
+	got=$(podman exec c1 sha256sum /data 2>&1 | cut -d' ' -f1)
 	check "podman said why it discarded the layer (the kernel's reason)" \
 		grep -q "Discarding the writable layer of .*: volatile upper refused: .*writeback error since checkpoint" <<<"$start_err"
 	check "the kernel log names the reason" grep -q "volatile upper refused: .*writeback error" <(dmesg)
@@ -96,7 +96,19 @@ if [ "$mode" = patched ]; then
 	check "the new upper was not a reuse (reused = 0) and is reusable" \
 		bash -c "grep -qx 0 $sysfs/reused && grep -qx 1 $sysfs/reusable"
 else
-	check "stock podman started on the damaged upper with no error" [ -z "$start_err" ]
+	# Upstream refuses a volatile mount while the upper fs has an error
+	# nobody has seen, and says to sync it. Once anybody has (a neighbour's
+	# syncfs, the operator following that advice), nothing stops stock.
+	check_sh "stock podman's first start fails with EIO (upstream: an unseen writeback error on the upper fs)" \
+		'[ "$start_rc" != 0 ] && grep -q "input/output error" <<<"$start_err"'
+	diag "kernel: $(dmesg | grep -m1 'unseen error' || echo '(nothing)')"
+	sync -f "$graph"
+	start_err=$(podman start c1 2>&1 >/dev/null)
+	start_rc=$?
+	check_sh "after a syncfs of the upper fs stock podman starts on the damaged upper with no error" \
+		'[ "$start_rc" = 0 ] && [ -z "$start_err" ] && wait_ready c1'
+	starts=$(podman exec c1 cat /starts | wc -l)
+	got=$(podman exec c1 sha256sum /data 2>&1 | cut -d' ' -f1)
 	diag "the container reads /data: sha256 $got (it wrote $sum); first bytes:" \
 		"$(podman exec c1 sh -c 'head -c 32 /data | od -A d -t x1' 2>&1 | head -3)" \
 		"it has started $starts times"
@@ -113,8 +125,8 @@ mount_err=$(podman mount c1 2>&1)
 mount_rc=$?
 printf '%s\n' "$mount_err" | sed 's/^/#   podman mount: /'
 if [ "$mode" = patched ]; then
-	check "a second mount of the running container's layer fails with EBUSY" \
-		bash -c "[ $mount_rc != 0 ] && grep -q 'in use by another overlay mount, not discarded: device or resource busy' <<<'$mount_err'"
+	check_sh "a second mount of the running container's layer fails with EBUSY" \
+		'[ "$mount_rc" != 0 ] && grep -q "in use by another overlay mount, not discarded: device or resource busy" <<<"$mount_err"'
 	check "the kernel says why" grep -q "volatile upper refused: upperdir or workdir is in use" <(dmesg)
 	check "the running container is unharmed: still running, its data intact" \
 		bash -c "[ \"\$(podman inspect -f '{{.State.Running}}' c1)\" = true ] &&
