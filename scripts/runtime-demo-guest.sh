@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The guest half of 'make demo-runtime'.
 set -uo pipefail
+# shellcheck source=tests/fixtures.sh
 . "$(dirname "$0")/../tests/fixtures.sh"
+# shellcheck source=tests/runtime/env.sh
 . "$(dirname "$0")/../tests/runtime/env.sh"
 
 say() {

@@ -9,7 +9,7 @@
 #                        and $graph (the graphroot).
 #   layer_dir CTR        the container's layer directory (diff, work, merged)
 #   ovl_sysfs CTR        /sys/fs/overlay/MAJ:MIN of its mounted overlay
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154 # run_opts, graph: for the suites; upper_*, top: fixtures.sh
 
 runtime_dir=$top/build/runtime
 

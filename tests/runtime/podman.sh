@@ -5,9 +5,12 @@
 # without a sync, then: started again; started after its disk failed the
 # writes (dm-flakey) and healed; mounted a second time while it runs.
 # Run by scripts/runtime-check: vm: --disk 2G.
+# shellcheck disable=SC2016,SC2034 # check_sh conditions are eval'd, in single quotes
 set -uo pipefail
 mode=$1
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/runtime/env.sh
 . "$(dirname "$0")/env.sh"
 
 if [ "$mode" = patched ]; then tap_plan 19; else tap_plan 12; fi

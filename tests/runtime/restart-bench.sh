@@ -9,7 +9,9 @@
 # is the syncfs (stock-syncfs) plus "podman start". Writes
 # $LAB_OUT/runtime-restart.csv: mode,size_mib,rep,ms,dirty_mib,reused.
 set -euo pipefail
+# shellcheck source=tests/fixtures.sh
 . "$(dirname "$0")/../fixtures.sh"
+# shellcheck source=tests/runtime/env.sh
 . "$(dirname "$0")/env.sh"
 sizes=${RUNTIME_SIZES:-0 512} restarts=${RUNTIME_RESTARTS:-20}
 

@@ -3,6 +3,7 @@
 # tests/runtime/restart-bench.sh measured, and their medians and ratios as
 # a Markdown table in MD. Host side; sourced TAP helpers come from lib.sh.
 set -uo pipefail
+# shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
 csv=$1 md=$2
 restarts=${RUNTIME_RESTARTS:-20}
