@@ -105,16 +105,15 @@ else
 	check_sh "stock podman's first start fails with EIO (upstream: an unseen writeback error on the upper fs)" \
 		'[ "$start_rc" != 0 ] && grep -q "input/output error" <<<"$start_err"'
 	diag "kernel: $(dmesg | grep -m1 'unseen error' || echo '(nothing)')"
-	sync -f "$graph"
+	sync -f "$graph" 2>&1 | sed 's/^/#   /'
 	start_err=$(podman start c1 2>&1 >/dev/null)
 	start_rc=$?
 	check_sh "after a syncfs of the upper fs stock podman starts on the damaged upper with no error" \
 		'[ "$start_rc" = 0 ] && [ -z "$start_err" ] && wait_ready c1'
 	starts=$(podman exec c1 cat /starts | wc -l)
 	got=$(podman exec c1 sha256sum /data 2>&1 | cut -d' ' -f1)
-	diag "the container reads /data: sha256 $got (it wrote $sum); first bytes:" \
-		"$(podman exec c1 sh -c 'head -c 32 /data | od -A d -t x1' 2>&1 | head -3)" \
-		"it has started $starts times"
+	diag "the container reads /data: sha256 $got (it wrote $sum); it has started $starts time(s); its first bytes:"
+	podman exec c1 sh -c 'head -c 32 /data | od -A d -t x1' 2>&1 | head -3 | sed 's/^/#   /'
 	check "and silently reads data other than what it wrote" [ "$got" != "$sum" ]
 fi
 
