@@ -25,7 +25,10 @@ dirty() { printf '(%s MiB of the page cache still dirty: nothing was written bac
 runtime_guest_setup "${LAB_DISKS%% *}" || exit 1
 runtime_env patched || exit 1
 # (podman warns once that this kernel has no cgroups: not the story)
-podman() { "${podman_cmd[@]}" "$@" 2> >(grep -v 'Failed to parse cgroup information' >&2); }
+podman() {
+	{ "${podman_cmd[@]}" "$@" 2>&1 1>&3 3>&- | grep -v 'Failed to parse cgroup information' >&2; } 3>&1
+	return "${PIPESTATUS[0]}"
+}
 alias_note="podman = podman 4.3.1 built with runtimes/containers-storage/"
 
 say "Container storage on ext4 over a disk behind device-mapper, with" \
