@@ -6,7 +6,10 @@
 # way today), patched (volatile_reuse=on: the kernel checks). For each
 # mode and dirty size D (RUNTIME_SIZES, MiB), a container writes D MiB,
 # is stopped (SIGKILL) and started again, RUNTIME_RESTARTS times; the time
-# is the syncfs (stock-syncfs) plus "podman start". Writes
+# is the syncfs (stock-syncfs) plus "podman start". The file is removed
+# before it is written again: ext4 writes back a file truncated and
+# rewritten when it is closed (auto_da_alloc), and nothing would be dirty.
+# Writes
 # $LAB_OUT/runtime-restart.csv: mode,size_mib,rep,ms,dirty_mib,reused.
 set -euo pipefail
 # shellcheck source=tests/fixtures.sh
@@ -23,7 +26,7 @@ for mode in stock stock-syncfs patched; do
 	for mib in $sizes; do
 		c=c-$mode-$mib
 		podman create --name "$c" "${run_opts[@]}" localhost/lab-busybox sh -c \
-			"rm -f /ready; dd if=/dev/zero of=/dirty bs=1M count=$mib 2>/dev/null; echo >/ready; exec sleep 100000" >/dev/null
+			"rm -f /ready /dirty; dd if=/dev/zero of=/dirty bs=1M count=$mib 2>/dev/null; echo >/ready; exec sleep 100000" >/dev/null
 		podman start "$c" >/dev/null
 		for rep in $(seq 0 "$restarts"); do
 			merged=$(layer_dir "$c")/merged

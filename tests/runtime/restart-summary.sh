@@ -15,12 +15,14 @@ median() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 sizes=$(awk -F, 'NR > 1 { print $2 }' "$csv" | sort -nu | tr '\n' ' ')
-tap_plan 4
+tap_plan 5
 rows=$(($(wc -l <"$csv") - 1))
 want=$((3 * $(wc -w <<<"$sizes") * restarts))
 check "$rows restarts measured ($restarts per mode and size, sizes: $sizes)" [ "$rows" = "$want" ]
 check "every patched restart reused its upper (reused = 1)" \
 	[ "$(awk -F, '$1 == "patched" && $6 != 1' "$csv" | wc -l)" = 0 ]
+low=$(awk -F, 'NR > 1 && $5 < 0.9 * $2 { n++ } END { print n + 0 }' "$csv")
+check "every restart had its D MiB dirty when the container stopped ($low did not)" [ "$low" = 0 ]
 check "no stock restart reused one (reused = 0: marker deleted, mounted unchecked)" \
 	[ "$(awk -F, '$1 ~ /^stock/ && $6 != 0' "$csv" | wc -l)" = 0 ]
 {
