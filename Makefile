@@ -56,7 +56,7 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
-## runtime-check podman (stock and with runtimes/containers-storage/) on the patched kernel; about 25 min (docs/runtime.md)
+## runtime-check podman (stock and with runtimes/containers-storage/) on the patched kernel; about 45 min (docs/runtime.md)
 runtime-check: deps
 	@$(S)/tree --ensure
 	@$(S)/kernel $(FLAVOUR)
