@@ -11,7 +11,7 @@ BASE ?= $(LAB_BASE)
 export LAB_BASE := $(BASE)
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check config-check clean help
+.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check config-check clean help runtime-check demo-runtime
 
 all: kernel ovltrace
 
@@ -61,6 +61,19 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
+## runtime-check podman (stock and with runtimes/containers-storage/) on the patched kernel; about 45 min (docs/runtime.md)
+runtime-check: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel $(FLAVOUR)
+	@$(S)/kernel release
+	@LAB_FLAVOUR=$(FLAVOUR) $(S)/runtime-check
+
+## demo-runtime  podman restarts a volatile container twice without a sync, then refuses a damaged one
+demo-runtime: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/runtime-demo
+
 ## series-check build every prefix of the series (release config) and checkpatch each patch; slow
 series-check: deps
 	@$(S)/series-check
@@ -73,5 +86,6 @@ config-check: deps
 clean:
 	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-*-base
+	rm -rf build/runtime-check
 	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.* build/tree-test.*
 	for t in build/linux-7.3 build/linux-6.12; do [ ! -d $$t ] || git -C $$t worktree prune; done
