@@ -16,6 +16,7 @@ sl=$dir/filesystems/overlayfs/set_layers_via_fds
 sl_excluded=set_layers_via_detached_mount_fds
 
 writable_root() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	unshare -m --propagation private bash -euo pipefail -c '
 		new=$(mktemp -d /tmp/newroot.XXXXXX)
 		mount -t tmpfs -o mode=0755 newroot "$new"

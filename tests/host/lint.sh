@@ -54,14 +54,25 @@ for b in 7.3 6.12; do
 		tap_skip "checkpatch --strict: patches/$b" "no $tree (make tree BASE=$b)"
 	fi
 
-	# The sysfs ABI document of the series parses (what get_abi.pl reads).
-	abi_checks=("$b: get_abi.pl validate: Documentation/ABI is clean"
-		"$b: get_abi.pl knows /sys/fs/overlay/<major>:<minor>/reusable")
+	# The sysfs ABI document of the series parses (what get_abi reads:
+	# scripts/get_abi.pl on 6.12, tools/docs/get_abi.py on 7.x).
+	abi_checks=("$b: get_abi validate: no complaint about the overlay ABI"
+		"$b: get_abi knows /sys/fs/overlay/<major>:<minor>/reusable")
 	if [ -f "$tree/Documentation/ABI/testing/sysfs-fs-overlay" ]; then
-		out=$(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/get_abi.pl validate --dir Documentation/ABI 2>&1)
-		check "${abi_checks[0]}" [ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
-		check "${abi_checks[1]}" bash -c \
-			"cd $tree && PATH=/usr/bin:\$PATH ./scripts/get_abi.pl search 'fs/overlay/.*/reusable' --dir Documentation/ABI | grep -q sysfs-fs-overlay"
+		if [ -x "$tree/scripts/get_abi.pl" ]; then
+			abi=(./scripts/get_abi.pl) abi_pre=() abi_post=(--dir Documentation/ABI)
+		else
+			abi=(python3 tools/docs/get_abi.py) abi_pre=(--dir Documentation/ABI) abi_post=()
+		fi
+		rc=0
+		out=$(cd "$tree" && PATH=/usr/bin:$PATH "${abi[@]}" "${abi_pre[@]}" validate "${abi_post[@]}" 2>&1) || rc=$?
+		# The base has warnings of its own (7.3: hid-lenovo-go): ours only
+		# shellcheck disable=SC2034 # read by the check_sh condition
+		ours=$(printf '%s\n' "$out" | grep -E 'fs-overlay|fs/overlay')
+		# shellcheck disable=SC2016 # check_sh evals it
+		check_sh "${abi_checks[0]}" '[ "$rc" = 0 ] && [ -z "$ours" ]' || printf '%s\n' "$out" | sed 's/^/#   /'
+		out=$(cd "$tree" && PATH=/usr/bin:$PATH "${abi[@]}" "${abi_pre[@]}" search 'fs/overlay/.*/reusable' "${abi_post[@]}" 2>&1)
+		check "${abi_checks[1]}" grep -q sysfs-fs-overlay <<<"$out"
 	else
 		for c in "${abi_checks[@]}"; do
 			tap_skip "$c" "$tree has no Documentation/ABI/testing/sysfs-fs-overlay (make tree BASE=$b)"
