@@ -6,7 +6,7 @@
 FLAVOUR ?= debug
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check clean help
+.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check peer-check clean help
 
 all: kernel ovltrace
 
@@ -56,6 +56,12 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
+## peer-check  fstests overlay/quick and unionmount-testsuite on the release kernel and on the base (about 2 h; peer/README.md)
+peer-check: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/peer-check
+
 ## series-check build every prefix of the series (release config) and checkpatch each patch; slow
 series-check: deps
 	@$(S)/series-check
@@ -66,7 +72,7 @@ config-check: deps
 
 ## clean         remove build output except build/linux (your kernel work)
 clean:
-	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
+	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check build/peer build/peer-check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-base
-	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.* build/tree-test.*
+	rm -rf build/series-check build/config-check build/linux-*-base build/lab-test.* build/reboot-test.* build/tree-test.*
 	[ ! -d build/linux ] || git -C build/linux worktree prune
