@@ -24,6 +24,8 @@ read -ra disks <<<"${LAB_DISKS:-}"
 export DM_DISABLE_UDEV=1
 # The host's root is read-only: python must not try to write its caches.
 export PYTHONDONTWRITEBYTECODE=1
+# and print each test as it runs (progress), not in blocks
+export PYTHONUNBUFFERED=1
 mkdir -p "$results"
 modprobe overlay
 
