@@ -12,15 +12,15 @@ set -euo pipefail
 mounts=${BENCH_COST_MOUNTS:-1000}
 fsyncs=${BENCH_COST_FSYNCS:-20000}
 rounds=${BENCH_COST_ROUNDS:-4}
-base=${BENCH_BASE_FLAVOUR-base}
+base_flavour=${BENCH_BASE_FLAVOUR-base-release}
 [ "$BENCH_REPS" -ge "$rounds" ] || rounds=$BENCH_REPS
 kernels=("$BENCH_FLAVOUR")
-[ -z "$base" ] || kernels=("$base" "$BENCH_FLAVOUR")
+[ -z "$base_flavour" ] || kernels=("$base_flavour" "$BENCH_FLAVOUR")
 
 # run_in_vm FLAVOUR ROUND: BENCH_REPS / rounds repetitions on that kernel.
 run_in_vm() {
 	local flavour=$1 round=$2 label=patched reps
-	[ "$flavour" != "$base" ] || label=base
+	[ "$flavour" != "$base_flavour" ] || label=base
 	reps=$((BENCH_REPS / rounds + (round <= BENCH_REPS % rounds ? 1 : 0)))
 	BENCH_VM_FLAVOUR=$flavour bench_vm cost -t 3600 -d 2G -- env BENCH_TOOLS="$BENCH_TOOLS" \
 		BENCH_REPS="$reps" BENCH_REP_FIRST="$((done_reps[$label] + 1))" BENCH_KERNEL="$label" \
@@ -42,8 +42,8 @@ Mean time of one operation in a repetition ($mounts mount + unmount
 cycles, or $fsyncs fsyncs after a 4 KiB write), median (p95) in µs over
 $BENCH_REPS repetitions; the kernels boot in turn ($rounds rounds each),
 the tracepoint states and operations run in a random order. *base* is
-the same Debian 6.12 tree and config without the series
-($(kernel_release "$base")), *patched* is the release kernel
+the same Debian $base tree and config without the series
+($(kernel_release "$base_flavour")), *patched* is the release kernel
 ($(kernel_release "$BENCH_FLAVOUR")).
 
 $(smoke_note)
@@ -78,7 +78,7 @@ MD
 }
 
 kernel_release() {
-	if [ -z "$1" ]; then echo "not built"; else cat "$build/kernel-$1/.lab-release"; fi
+	if [ -z "$1" ]; then echo "not built"; else cat "$build/kernel-$base-$1/.lab-release"; fi
 }
 
 declare -A done_reps=([base]=0 [patched]=0)

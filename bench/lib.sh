@@ -31,7 +31,7 @@ bench_vm() {
 	local name=$1
 	shift
 	rm -rf "$BENCH_WORK/vm-$name"
-	"$top/vm/run" -f "${BENCH_VM_FLAVOUR:-$BENCH_FLAVOUR}" -m "$BENCH_MEM" \
+	"$top/vm/run" -b "$base" -f "${BENCH_VM_FLAVOUR:-$BENCH_FLAVOUR}" -m "$BENCH_MEM" \
 		-a "$(guest_clock_params)${BENCH_APPEND:+ $BENCH_APPEND}" \
 		-o "$BENCH_WORK/vm-$name" -T "$BENCH_THROTTLE" "$@"
 }

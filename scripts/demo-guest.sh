@@ -68,7 +68,7 @@ sum=$(sha256sum </tmp/merged/state)
 run umount /tmp/merged
 run grep -E '^Dirty:' /proc/meminfo
 
-say "The container restarts on the same upper. Linux 6.12 would refuse it" \
+say "The container restarts on the same upper. Linux $LAB_BASE would refuse it" \
 	"(\"incompat feature 'volatile'\"); with the series the kernel checks and reuses it:"
 start=$(date +%s%N)
 run ovl-mount "$opts,volatile,volatile_reuse=on" /tmp/merged

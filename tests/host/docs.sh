@@ -13,7 +13,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 cd "$top" || exit 1
-docs=(README.md docs/*.md)
+docs=(README.md docs/*.md patches/README.md)
 ovltrace_dir=$top/build/ovltrace
 make -s -C "$top/ovltrace" O="$ovltrace_dir" WERROR=1 || { tap_not_ok "ovltrace builds"; tap_done; exit 1; }
 tmp=$(mktemp -d)

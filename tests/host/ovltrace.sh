@@ -7,7 +7,8 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
-fx=$top/ovltrace/tests/fixtures
+# Every other check uses the recordings of the upstream series
+fx=$top/ovltrace/tests/fixtures/7.3
 ovltrace=$top/build/ovltrace/ovltrace
 tmp=$(mktemp -d)
 at_exit 'rm -rf "$tmp"'
@@ -30,10 +31,14 @@ expect_fail() {
 }
 
 # --- decoding the recording of every decision
-run_ovl text report "$fx/refusals.dat"
-run_ovl json --json report "$fx/refusals.dat"
-check_sh "report of the fixture exits 0" '[ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]'
-tap_run "the report checker" python3 - "$fx/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
+# The recordings of both kernels, each with what it must show: the same
+# events, fields and reasons on the upstream series and the backport.
+for b in 7.3 6.12; do
+rec=$top/ovltrace/tests/fixtures/$b
+run_ovl text report "$rec/refusals.dat"
+run_ovl json --json report "$rec/refusals.dat"
+check_sh "$b: report of the fixture exits 0" '[ "$(rc_of text)" = 0 ] && [ "$(rc_of json)" = 0 ]'
+tap_run "$b: the report checker" python3 - "$rec/refusals.expect" "$tmp/json.out" "$tmp/text.out" <<'PY'
 import json, re, sys
 def ok(c, w):
     print(("ok" if c else "not ok"), "-", w)
@@ -110,6 +115,7 @@ lost_lines = [l for l in text if "lost data: inode" in l]
 ok(any(f"inode {expect['lost_errseq'][0]} " in l for l in lost_lines) and any("-inum INODE" in l for l in text),
    "text: lost inodes listed with how to find their paths")
 PY
+done
 
 # --- every refusal reason of the series, each explained with what to do:
 # the table itself, without a kernel (the recorded fault sequence has no

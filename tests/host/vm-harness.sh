@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Tests of the lab itself, run on the host: vm/run must carry the guest's
-# exit status back and must fail runs where the kernel misbehaved.
+# exit status back and must fail runs where the kernel misbehaved, and
+# boots the kernel of the base it is asked for (-b, LAB_BASE).
 # shellcheck disable=SC2016 # $LAB_* expand in the guest
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
 run=$top/vm/run
-flavour=${LAB_FLAVOUR:-debug}
+flavour=${LAB_FLAVOUR:-debug} base=${LAB_BASE:-7.3}
 tmp=$(mktemp -d "$top/build/lab-test.XXXXXX")
 at_exit 'rm -rf "$tmp"'
 
@@ -14,7 +15,7 @@ at_exit 'rm -rf "$tmp"'
 vmrun() {
 	local want=$1 desc=$2 rc
 	shift 2
-	"$run" -f "$flavour" "$@" >"$tmp/out" 2>&1
+	"$run" -b "$base" -f "$flavour" "$@" >"$tmp/out" 2>&1
 	rc=$?
 	check "$desc (exit $rc, want $want)" [ "$rc" = "$want" ] ||
 		sed 's/^/#   /' "$tmp/out" | tail -n 20
@@ -25,12 +26,35 @@ vmrun 7 "the guest command's exit status comes back" -- sh -c 'exit 7'
 vmrun 0 "the command's output reaches the host" -- echo hello-from-the-guest
 check "output seen on the host" grep -q '^hello-from-the-guest$' "$tmp/out"
 
+# The bases: -b, or LAB_BASE, picks build/kernel-BASE-FLAVOUR, and the
+# guest sees LAB_BASE. Each base whose kernel is built (make check on 7.3
+# builds both).
+for b in 7.3 6.12; do
+	release=$(cat "$top/build/kernel-$b-$flavour/.lab-release" 2>/dev/null)
+	descs=("vm/run -b $b boots the $b kernel and the guest sees LAB_BASE=$b"
+		"LAB_BASE=$b vm/run boots the same kernel")
+	if [ -z "$release" ]; then
+		for d in "${descs[@]}"; do tap_skip "$d" "no $b $flavour kernel (make kernel BASE=$b FLAVOUR=$flavour)"; done
+		continue
+	fi
+	"$run" -b "$b" -f "$flavour" -- sh -c 'echo "$LAB_BASE $(uname -r)"' >"$tmp/base" 2>&1
+	check "${descs[0]} ($release)" grep -qx "$b $release" "$tmp/base" || sed 's/^/#   /' "$tmp/base"
+	LAB_BASE=$b "$run" -f "$flavour" -- sh -c 'echo "$LAB_BASE $(uname -r)"' >"$tmp/base" 2>&1
+	check "${descs[1]}" grep -qx "$b $release" "$tmp/base" || sed 's/^/#   /' "$tmp/base"
+	check "the $b kernel is a $b kernel ($release)" [ "${release#"$b".}" != "$release" ]
+done
+"$run" -b 5.10 -- true >"$tmp/out" 2>&1
+rc=$?
+check "vm/run -b 5.10 (no such base) exits 2 and says so" \
+	grep -q "^vm/run: unknown base '5.10'" "$tmp/out" || sed 's/^/#   /' "$tmp/out"
+check "vm/run -b 5.10 exits 2 (exit $rc)" [ "$rc" = 2 ]
+
 # The examples of docs/lab.md, as it shows them (vm/run's default flavour
-# is debug).
+# is debug, its base LAB_BASE: make check's).
 if [ "$flavour" = debug ]; then
 	(cd "$top" && vm/run -- uname -r) >"$tmp/uname" 2>&1
 	check "docs: vm/run -- uname -r prints the kernel's release" \
-		grep -qx "$(cat "$top/build/kernel-debug/.lab-release")" "$tmp/uname" || sed 's/^/#   /' "$tmp/uname"
+		grep -qx "$(cat "$top/build/kernel-$base-debug/.lab-release")" "$tmp/uname" || sed 's/^/#   /' "$tmp/uname"
 	(cd "$top" && vm/run -d 1G -- lsblk) >"$tmp/lsblk" 2>&1
 	check "docs: vm/run -d 1G -- lsblk shows a 1 GiB vda" grep -qE '^vda +[0-9:]+ +[0-9]+ +1G ' "$tmp/lsblk" ||
 		sed 's/^/#   /' "$tmp/lsblk"
@@ -42,7 +66,7 @@ fi
 vmrun 0 "the command can write results for the host" -o "$tmp/results" -- \
 	sh -c 'uname -r >"$LAB_OUT/release"'
 check "results directory holds the guest's file" \
-	[ "$(cat "$tmp/results/share/release" 2>/dev/null)" = "$(cat "$top/build/kernel-$flavour/.lab-release")" ]
+	[ "$(cat "$tmp/results/share/release" 2>/dev/null)" = "$(cat "$top/build/kernel-$base-$flavour/.lab-release")" ]
 
 vmrun 0 "overlay is a module that loads, is used and unloads" -- sh -c '
 	modprobe overlay && grep -qw overlay /proc/filesystems &&

@@ -140,7 +140,7 @@ if command -v bpftrace >/dev/null; then
 	# bpftrace needs the types of the event's fields: from the kernel's BTF,
 	# or (the lab's kernels have no BTF) from its headers.
 	if [ ! -e /sys/kernel/btf/vmlinux ]; then
-		export BPFTRACE_KERNEL_SOURCE=$top/build/linux BPFTRACE_KERNEL_BUILD=${LAB_MODROOT%/modroot}
+		export BPFTRACE_KERNEL_SOURCE=$top/build/linux-$LAB_BASE BPFTRACE_KERNEL_BUILD=${LAB_MODROOT%/modroot}
 	fi
 	bpftrace --include linux/errseq.h -e 'BEGIN { @reason[1] = "missing"; @reason[2] = "corrupt"; @reason[3] = "version";
   @reason[4] = "boot_id"; @reason[5] = "instance"; @reason[6] = "upperdir"; @reason[7] = "errseq";
