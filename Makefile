@@ -11,7 +11,7 @@ BASE ?= $(LAB_BASE)
 export LAB_BASE := $(BASE)
 S := scripts
 
-.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check config-check clean help runtime-check demo-runtime
+.PHONY: all deps tree export kernel kselftest ovltrace check demo bench series-check config-check peer-check clean help runtime-check demo-runtime
 
 all: kernel ovltrace
 
@@ -61,6 +61,12 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
+## peer-check  fstests overlay/quick and unionmount-testsuite on the release kernel and on the base (about 2 h; peer/README.md)
+peer-check: deps
+	@$(S)/tree --ensure
+	@$(S)/kernel release
+	@$(S)/peer-check
+
 ## runtime-check podman (stock and with runtimes/containers-storage/) on the patched kernel; about 45 min (docs/runtime.md)
 runtime-check: deps
 	@$(S)/tree --ensure
@@ -84,7 +90,7 @@ config-check: deps
 
 ## clean         remove build output except the trees build/linux-* (your kernel work) and the fetched sources
 clean:
-	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check
+	rm -rf build/kernel-* build/kselftest-* build/tools build/ovltrace build/vm build/check build/peer build/peer-check
 	rm -rf build/bench build/bench-tools build/bench-smoke* build/fixtures build/linux-*-base
 	rm -rf build/runtime-check
 	rm -rf build/series-check build/config-check build/lab-test.* build/reboot-test.* build/tree-test.*
