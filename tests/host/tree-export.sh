@@ -52,17 +52,23 @@ n612=$(series_of 6.12 | wc -l)
 check "a copy of the project in ${work#"$top"/} (7.3: $n patches, 6.12: $n612)" [ "$n612" -gt 1 ]
 
 # --- 7.3, the default base: the workflow, as docs/lab.md shows it.
+# tree_made BASE N: 'make tree' for BASE gave build/linux-BASE, its base
+# commit and N patches, and recorded the base in build/base-version-BASE.
+tree_made() {
+	local b=$1 want=$2 rc start=$SECONDS re=${1//./\\.}
+	make_logged tree "BASE=$b"
+	rc=$?
+	sed -n 's/^tree: //p' "$log" | sed 's/^/#   /'
+	check_sh "make tree BASE=$b: build/linux-$b is its base and the $want patches ($((SECONDS - start)) s)" \
+		'[ "$rc" = 0 ] && [ "$(git -C build/linux-$b rev-list --count lab-base..HEAD)" = "$want" ]' || show_log
+	base=$(cat "build/base-version-$b")
+	check_sh "make tree recorded the base in build/base-version-$b and the base commit ($base)" \
+		'grep -qxE "$re\.[0-9]+ \(Debian linux-source-$re [^ ]+\)" "build/base-version-$b" &&
+		[ "$(git -C build/linux-$b log -1 --format=%s lab-base)" = "Linux $base" ]'
+}
+
 cd "$repo" || exit 1
-start=$SECONDS
-make_logged tree
-rc=$?
-sed -n 's/^tree: //p' "$log" | sed 's/^/#   /'
-check_sh "make tree: build/linux-7.3 is the base and the $n patches ($((SECONDS - start)) s)" \
-	'[ "$rc" = 0 ] && [ "$(git -C build/linux-7.3 rev-list --count lab-base..HEAD)" = "$n" ]' || show_log
-base=$(cat build/base-version-7.3)
-check_sh "make tree recorded the base in build/base-version-7.3 and the base commit ($base)" \
-	'grep -qxE "7\.3\.[0-9]+ \(Debian linux-source-7\.3 [^ ]+\)" build/base-version-7.3 &&
-	[ "$(git -C build/linux-7.3 log -1 --format=%s lab-base)" = "Linux $base" ]'
+tree_made 7.3 "$n"
 had_cover=0
 [ ! -f "patches/7.3/$cover" ] || had_cover=1
 if [ "$n" -lt 2 ]; then
@@ -158,16 +164,7 @@ check_sh "make tree after the export: nothing lost, the same tree back ($((SECON
 
 # --- 6.12, the stable backport: a tree of its own.
 head73=$(git -C build/linux-7.3 rev-parse HEAD)
-start=$SECONDS
-make_logged tree BASE=6.12
-rc=$?
-sed -n 's/^tree: //p' "$log" | sed 's/^/#   /'
-check_sh "make tree BASE=6.12: build/linux-6.12 is its base and the $n612 patches ($((SECONDS - start)) s)" \
-	'[ "$rc" = 0 ] && [ "$(git -C build/linux-6.12 rev-list --count lab-base..HEAD)" = "$n612" ]' || show_log
-base=$(cat build/base-version-6.12)
-check_sh "it recorded the base in build/base-version-6.12 and the base commit ($base)" \
-	'grep -qxE "6\.12\.[0-9]+ \(Debian linux-source-6\.12 [^ ]+\)" build/base-version-6.12 &&
-	[ "$(git -C build/linux-6.12 log -1 --format=%s lab-base)" = "Linux $base" ]'
+tree_made 6.12 "$n612"
 check "build/linux-7.3 is where it was" [ "$(git -C build/linux-7.3 rev-parse HEAD)" = "$head73" ]
 check_sh "make export BASE=6.12 of the fresh tree writes patches/ byte for byte" \
 	'make_logged export BASE=6.12 && [ -z "$(git status --porcelain patches)" ]' || git status --porcelain patches | sed 's/^/#   /'
