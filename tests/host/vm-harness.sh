@@ -73,6 +73,19 @@ vmrun 0 "overlay is a module that loads, is used and unloads" -- sh -c '
 	mkdir -p /tmp/l1 /tmp/l2 /tmp/m && mount -t overlay overlay -o lowerdir=/tmp/l1:/tmp/l2 /tmp/m &&
 	umount /tmp/m && rmmod overlay && ! grep -qw overlay /proc/filesystems'
 
+# --icount: the guest's clock counts executed instructions (sleep=off): an
+# idle guest jumps to its next timer, so a 100 s sleep ends in the time its
+# few instructions take, far inside a 60 s timeout. Without --icount it
+# would time out (exit 255).
+start=$SECONDS
+vmrun 0 "vm/run --icount 0: a 100 s sleep in the guest ends well inside a 60 s timeout" -i 0 -t 60 -- \
+	sh -c 'sleep 100 && echo slept'
+check "vm/run --icount 0: the sleep finished in the guest ($((SECONDS - start))s on the host)" grep -qx slept "$tmp/out"
+"$run" -b "$base" -f "$flavour" -i x -- true >"$tmp/out" 2>&1
+rc=$?
+check "vm/run --icount x (not a shift) exits 2 and says so (exit $rc)" \
+	bash -c '[ "$1" = 2 ] && grep -q "^vm/run: bad icount shift" "$2"' - "$rc" "$tmp/out" || sed 's/^/#   /' "$tmp/out"
+
 vmrun 254 "a kernel WARNING fails the run" -q -- \
 	sh -c 'echo WARNING >/sys/kernel/debug/provoke-crash/DIRECT'
 vmrun 255 "a kernel panic returns 255" -q -- \
