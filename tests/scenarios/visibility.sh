@@ -44,6 +44,10 @@ upper_dev=$(st_dev "$fs")
 boot_id=$(cat /sys/fs/overlay/boot_id)
 check "/sys/fs/overlay/boot_id is a UUID ($boot_id)" \
 	grep -qE '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' <<<"$boot_id"
+# Loaded after boot, with the crng seeded: the id is made at load, not
+# left to a mount (the file shows the nil UUID until then).
+check "the boot id was made when the module loaded (not the nil UUID)" \
+	[ "$boot_id" != 00000000-0000-0000-0000-000000000000 ]
 
 # A volatile mount, then its reuse.
 new_overlay vol volatile,volatile_reuse=on
@@ -110,9 +114,12 @@ check "the event has the saved and a new current instance id" bash -c "
 	grep -qE 'saved_instance_id=$upper_id instance_id=[0-9]+ ' '$T/trace' &&
 	! grep -q 'saved_instance_id=$upper_id instance_id=$upper_id ' '$T/trace'"
 volatile_upper boot "$m" && fault_module_reload
+new_boot_id=$(cat /sys/fs/overlay/boot_id)
+check "the module reload made a new boot id, before any mount ($new_boot_id)" bash -c "
+	[ '$new_boot_id' != '$boot_id' ] && [ '$new_boot_id' != 00000000-0000-0000-0000-000000000000 ]"
 echo 1 >"$T/events/overlayfs/enable"
 refusal "overlay module reloaded" boot_id
-check "the module reload made a new boot id" [ "$(cat /sys/fs/overlay/boot_id)" != "$boot_id" ]
+check "reads and mounts keep that boot id" [ "$(cat /sys/fs/overlay/boot_id)" = "$new_boot_id" ]
 
 # stop PID: end a tracer started in the background with SIGTERM (a
 # non-interactive shell starts background jobs with SIGINT ignored) and
