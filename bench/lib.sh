@@ -23,16 +23,31 @@ guest_clock_params() {
 	awk -v m="$mhz" 'BEGIN { printf "tsc=reliable tsc_early_khz=%d", m * 1000 }'
 }
 
+# The instruction count: under vm/run --icount SHIFT every guest instruction
+# is 2^SHIFT ns of virtual time and the TSC counts that time at 1 GHz, so
+# the guest is told that rate. With shift 0, a guest "µs" is 1000
+# instructions.
+icount_shift=${BENCH_ICOUNT_SHIFT:-0}
+icount_clock_params() { echo "tsc=reliable tsc_early_khz=1000000"; }
+
 # bench_vm NAME [VM/RUN OPTIONS] -- COMMAND...: boot the kernel under test
-# (BENCH_FLAVOUR, or BENCH_VM_FLAVOUR) with BENCH_MEM of memory, the clock
-# parameters (and BENCH_APPEND) and the modelled disk (BENCH_THROTTLE) for
-# every -d given. The guest's files end up in $(bench_share NAME).
+# (BENCH_FLAVOUR, or BENCH_VM_FLAVOUR) with BENCH_MEM (or BENCH_VM_MEM) of
+# memory, the clock parameters (and BENCH_APPEND) and the modelled disk
+# (BENCH_THROTTLE) for every -d given. BENCH_VM_ICOUNT=1: count
+# instructions instead (vm/run --icount $icount_shift, one vCPU: no
+# other vCPU's work interleaves with the measured one). The guest's files
+# end up in $(bench_share NAME).
 bench_vm() {
-	local name=$1
+	local name=$1 clock icount=()
 	shift
+	clock=$(guest_clock_params)
+	if [ "${BENCH_VM_ICOUNT:-0}" = 1 ]; then
+		clock=$(icount_clock_params)
+		icount=(-i "$icount_shift" -c 1)
+	fi
 	rm -rf "$BENCH_WORK/vm-$name"
-	"$top/vm/run" -b "$base" -f "${BENCH_VM_FLAVOUR:-$BENCH_FLAVOUR}" -m "$BENCH_MEM" \
-		-a "$(guest_clock_params)${BENCH_APPEND:+ $BENCH_APPEND}" \
+	"$top/vm/run" -b "$base" -f "${BENCH_VM_FLAVOUR:-$BENCH_FLAVOUR}" -m "${BENCH_VM_MEM:-$BENCH_MEM}" \
+		-a "$clock${BENCH_APPEND:+ $BENCH_APPEND}" "${icount[@]}" \
 		-o "$BENCH_WORK/vm-$name" -T "$BENCH_THROTTLE" "$@"
 }
 bench_share() { echo "$BENCH_WORK/vm-$1/share"; }
@@ -61,14 +76,17 @@ quantiles() {
 
 # awk functions for the Markdown fragments: ms(MICROSECONDS) with three
 # significant digits, ratio(X) with two decimals (fewer above 10, three
-# below 0.1), verdict(OK).
+# below 0.1), verdict(OK); goal(TEXT, FIGURE, OK) is verdict(OK) that also
+# writes "TEXT|FIGURE|met" to the awk variable goals (a part's
+# <part>-goals.txt, which scripts/bench gathers at the top of results.md).
 awk_fmt='
 function ms(us,  x) {
 	x = us / 1000
 	return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 1 ? sprintf("%.2f", x) : sprintf("%.3f", x)
 }
 function ratio(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 0.1 ? sprintf("%.2f", x) : sprintf("%.3f", x) }
-function verdict(ok) { return ok ? "met" : "**not met**" }'
+function verdict(ok) { return ok ? "met" : "**not met**" }
+function goal(text, fig, ok) { if (goals != "") printf "%s|%s|%s\n", text, fig, ok ? "met" : "**not met**" >goals; return verdict(ok) }'
 
 # smoke_note: a line for the fragments of a smoke run.
 smoke_note() {

@@ -35,6 +35,25 @@ slice_fs() {
 	mount -o noinit_itable "/dev/mapper/bench-$name" "$mnt/$name"
 }
 
+# ram_fs NAME MIB [MKFS OPTIONS...]: a fresh ext4 of MIB on a loop device
+# over a file in tmpfs, mounted on $mnt/NAME: for the parts counted in
+# instructions, whose guest I/O must not leave the guest (an I/O
+# completion lands at a point of virtual time the host decides). No
+# journal: no commit thread whose timer-driven work would land in some
+# repetitions and not in others (and with keep_dirty_data no writeback
+# either). The same UUID and directory hash seed in every boot: the same
+# directory layout, the same instructions to look a name up.
+ram_fs() {
+	local name=$1 mib=$2 uuid=6d9f1c1e-4b7a-4f43-9d55-0b5c1d2e3f40
+	shift 2
+	mkdir -p "/tmp/ram-$name" "$mnt/$name"
+	mount -t tmpfs -o "size=$((mib + 64))m" tmpfs "/tmp/ram-$name"
+	truncate -s "${mib}M" "/tmp/ram-$name/fs.img"
+	mkfs.ext4 -q -F -O ^has_journal -U "$uuid" -E "hash_seed=$uuid,lazy_itable_init=1,lazy_journal_init=1,nodiscard" "$@" \
+		"/tmp/ram-$name/fs.img"
+	mount -o loop,noinit_itable "/tmp/ram-$name/fs.img" "$mnt/$name"
+}
+
 # make_lower DIR: the container image (read-only layer): a 4 KiB "app"
 # that each restart reads first, and a few directories.
 make_lower() {

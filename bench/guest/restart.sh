@@ -5,11 +5,14 @@
 # bench disk, so that a syncfs flushes that container's D and nothing else.
 # For each kind of content, every slot restarts once per repetition, in a
 # random order: drift of the host hits every mode and every D alike.
-# Env: BENCH_KINDS, BENCH_SIZES (MiB), BENCH_REPS. Writes $LAB_OUT/restart.csv.
+# The loopfs container has its upper and work on an ext4 image of its own
+# (on its slice), loop-mounted: containerd's block-mode snapshotters.
+# Env: BENCH_KINDS, BENCH_SIZES (MiB), BENCH_REPS. Writes $LAB_OUT/restart.csv
+# and $LAB_OUT/restart-setup.csv (what setting each container up took).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-modes=(reuse sync unchecked discard)
+modes=(reuse sync loopfs unchecked floor discard)
 read -ra sizes <<<"$BENCH_SIZES"
 slots=()
 for mode in "${modes[@]}"; do
@@ -17,11 +20,21 @@ for mode in "${modes[@]}"; do
 done
 csv=$LAB_OUT/restart.csv
 echo "kind,size_mib,mode,rep,total_us,umount_us,prep_us,mount_us,content_us,read_us,reused,dirty_before_kib,dirty_after_kib" >"$csv"
+setup_csv=$LAB_OUT/restart-setup.csv
+echo "kind,size_mib,mode,setup_us" >"$setup_csv"
 
 # A slot MODE:MIB has its filesystem on $mnt/MODE-MIB, its overlay on
 # /tmp/merged-MODE-MIB.
 fs_of() { echo "$mnt/${1/:/-}"; }
 merged() { echo "/tmp/merged-${1/:/-}"; }
+# The filesystem holding the container's upper (its own for loopfs) and
+# the container's directory (upper, work) on it.
+upperfs_of() {
+	if [ "${1%:*}" = loopfs ]; then echo "$(fs_of "$1")/cfs"; else fs_of "$1"; fi
+}
+cdir_of() { echo "$(upperfs_of "$1")/c"; }
+# now_us: the guest's clock in µs, without a fork.
+now_us() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }
 # ms LINE: the total of a driver's CSV line, in ms (no fork: forks cost
 # a lot under TCG).
 ms() {
@@ -40,15 +53,33 @@ make_filesystems() {
 	done
 }
 
+# setup_container SLOT: what a runtime does before the container's first
+# mount: its directories, and for loopfs its own filesystem (an image of
+# twice its D and 128 MiB, mkfs, loop mount).
+setup_container() {
+	local slot=$1 fs mib=${1#*:}
+	fs=$(fs_of "$slot")
+	if [ "${slot%:*}" = loopfs ]; then
+		truncate -s "$((2 * mib + 128))M" "$fs/c.img"
+		mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1,nodiscard "$fs/c.img"
+		mkdir -p "$fs/cfs"
+		mount -o loop,noinit_itable "$fs/c.img" "$fs/cfs"
+	fi
+	mkdir -p "$(cdir_of "$slot")/upper" "$(cdir_of "$slot")/work"
+}
+
 # setup_containers KIND: per slot a container that wrote its D of KIND
-# content on a fresh volatile overlay.
+# content on a fresh volatile overlay (the floor's overlay is a plain
+# volatile one).
 setup_containers() {
-	local kind=$1 slot fs dirs=()
-	for slot in "${slots[@]}"; do dirs+=("$(fs_of "$slot")/c/upper" "$(fs_of "$slot")/c/work"); done
-	mkdir -p "${dirs[@]}"
+	local kind=$1 slot fs cdir t0 opts
 	for slot in "${slots[@]}"; do
-		fs=$(fs_of "$slot")
-		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$fs/c/upper,workdir=$fs/c/work,volatile,volatile_reuse=on" "$(merged "$slot")"
+		t0=$(now_us)
+		setup_container "$slot"
+		echo "$kind,${slot#*:},${slot%:*},$(($(now_us) - t0))" >>"$setup_csv"
+		fs=$(fs_of "$slot") cdir=$(cdir_of "$slot") opts=volatile,volatile_reuse=on
+		[ "${slot%:*}" != floor ] || opts=volatile
+		mount -t overlay overlay -o "lowerdir=$fs/lower,upperdir=$cdir/upper,workdir=$cdir/work,$opts" "$(merged "$slot")"
 		bench-restart populate "$kind" "${slot#*:}" "$(merged "$slot")"
 	done
 }
@@ -57,9 +88,14 @@ setup_containers() {
 # them), and leave the filesystems clean for the next kind.
 remove_containers() {
 	local slot merged=() cdirs=()
-	for slot in "${slots[@]}"; do merged+=("$(merged "$slot")") cdirs+=("$(fs_of "$slot")/c"); done
+	for slot in "${slots[@]}"; do merged+=("$(merged "$slot")") cdirs+=("$(cdir_of "$slot")"); done
 	umount "${merged[@]}"
 	rm -rf "${cdirs[@]}"
+	for slot in "${slots[@]}"; do
+		[ "${slot%:*}" = loopfs ] || continue
+		umount "$(upperfs_of "$slot")"
+		rm -f "$(fs_of "$slot")/c.img"
+	done
 	sync
 }
 
@@ -67,7 +103,7 @@ remove_containers() {
 restart() {
 	local fs
 	fs=$(fs_of "$1")
-	bench-restart restart "${1%:*}" "$2" "${1#*:}" "$fs/lower" "$fs/c" "$(merged "$1")" "$fs"
+	bench-restart restart "${1%:*}" "$2" "${1#*:}" "$fs/lower" "$(cdir_of "$1")" "$(merged "$1")" "$(upperfs_of "$1")"
 }
 
 # measure_kind KIND: BENCH_REPS repetitions of every slot.
@@ -82,9 +118,12 @@ measure_kind() {
 		summary=""
 		for slot in $(shuf -e "${slots[@]}"); do
 			mode=${slot%:*} mib=${slot#*:}
-			# sync-then-mount cleaned its D at its last restart: dirty
-			# it again, untimed, through the overlay as the container would.
-			[ "$mode" != sync ] || bench-restart populate "$kind" "$mib" "$(merged "$slot")"
+			# sync-then-mount and loopfs cleaned their D at their last
+			# restart: dirty it again, untimed, through the overlay as the
+			# container would.
+			case $mode in
+			sync | loopfs) bench-restart populate "$kind" "$mib" "$(merged "$slot")" ;;
+			esac
 			line=$(restart "$slot" "$kind")
 			echo "$kind,$mib,$mode,$rep,$line" >>"$csv"
 			summary+=" $mode/$mib=$(ms "$line")"

@@ -12,4 +12,4 @@ set offsets 0.2, 0.2, 0, 0
 # One block per line, each starting with its title.
 blocks = int(system("grep -c '^\"' ".dir."/restart-plot.dat"))
 plot for [i=0:blocks-1] dir.'/restart-plot.dat' index i using 1:3:xtic(2) \
-	with linespoints pt 7 lc i%4+1 dt i/4+1 title columnheader(1)
+	with linespoints pt 7 lc i%6+1 dt i/6+1 title columnheader(1)

@@ -3,12 +3,15 @@
 #define BENCH_COMMON_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Files of "small" content are 64 KiB; "large" ones up to 64 MiB. */
 #define SMALL_FILE (64L << 10)
 #define LARGE_FILE (64L << 20)
 #define FILES_PER_DIR 256
 
+/* The clock of now_ns(): CLOCK_MONOTONIC unless a driver says otherwise */
+extern clockid_t bench_clock;
 uint64_t now_ns(void);
 double us(uint64_t ns);
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
