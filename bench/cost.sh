@@ -28,7 +28,7 @@ base_flavour=${BENCH_BASE_FLAVOUR-base-release}
 kernels=("$BENCH_FLAVOUR")
 [ -z "$base_flavour" ] || kernels=("$base_flavour" "$BENCH_FLAVOUR")
 
-guest_env=(BENCH_TOOLS="$BENCH_TOOLS" BENCH_COST_MOUNTS="$mounts" BENCH_COST_FSYNCS="$fsyncs")
+guest_env=(BENCH_TOOLS="$BENCH_TOOLS" BENCH_COST_MOUNTS="$mounts" BENCH_COST_FSYNCS="$fsyncs" BENCH_CLOCK="${BENCH_CLOCK:-cpu}")
 label_of() { if [ "$1" = "$base_flavour" ]; then echo base; else echo patched; fi; }
 
 # icount_boot FLAVOUR TRACEPOINTS BOOT: the fixed sequence, counted in
@@ -54,8 +54,8 @@ wall_boot() {
 }
 
 # cost-summary.csv, one line per clock, kernel, tracepoint state and
-# operation. icount: "figure" is the mean instructions per operation over
-# every repetition of every boot; "spread" is (max - min) / mean of the
+# operation. icount: "figure" is the mean over every repetition of every
+# boot of the repetitions' medians, in instructions per operation; "spread" is (max - min) / mean of the
 # boots' own means, the spread of the measure over repeated runs, and
 # "rep_spread" the largest such spread of one repetition (the same place
 # of the sequence in every boot). wall: the median (and p95) in µs of
@@ -123,7 +123,9 @@ boot left the tick, nor the work of kernel threads. The upper is ext4
 (no journal) on a loop device over tmpfs: no I/O leaves the guest. Each boot runs the same
 fixed sequence (for each operation a warm-up and $icount_reps repetitions of
 $mounts mount cycles or $fsyncs fsyncs after a 4 KiB write), each kernel
-boots $boots times; the figure is the mean of all repetitions in
+boots $boots times. A repetition gives the median of its operations (it
+leaves out the few that a timer interrupt, and the softirq work it
+brings, landed in); the figure is the mean of all repetitions in
 instructions per operation, the spread is (max − min) / mean of the
 boots' means: how far the measure itself moves between identical runs
 (the largest spread of a single repetition in brackets). The patched

@@ -24,7 +24,7 @@ label_of() { if [ "$1" = "$base_flavour" ]; then echo base; else echo patched; f
 
 run_in_vm() {
 	local flavour=$1 b=$2
-	# Memory for the overlays: about 40 KiB each, and their tmpfs.
+	# Memory for the overlays: about 40 KiB each, and their ext4 in tmpfs.
 	BENCH_VM_ICOUNT=1 BENCH_VM_MEM=$((2048 + largest / 8)) BENCH_VM_FLAVOUR=$flavour \
 		bench_vm scale -t 7200 -- env BENCH_TOOLS="$BENCH_TOOLS" BENCH_KERNEL="$(label_of "$flavour")" \
 		BENCH_SCALE_NS="$ns" BENCH_SCALE_MOUNTS="$scale_mounts" BENCH_REPS="$scale_reps" \
@@ -77,8 +77,9 @@ fragment() {
 	cat <<MD
 ## Scale: with N overlays already mounted
 
-Counted in instructions, as the cost part (qemu \`-icount\`, one vCPU; the
-uppers and work dirs on tmpfs: nothing but the overlays grows with N): N overlays (volatile, and
+Counted in instructions, as the cost part (qemu \`-icount\`, one vCPU, the
+driver's thread CPU time, ext4 without a journal on a loop device over
+tmpfs): N overlays (volatile, and
 \`volatile_reuse=on\` on the patched kernel; each with its directory in
 /sys/fs/overlay there) are mounted, then one more overlay of the same
 ext4 is measured: mean instructions of one operation over $scale_reps

@@ -46,7 +46,7 @@ tracepoints() {
 
 run_icount() {
 	local tp=${BENCH_COST_TP:-off} op rep us
-	export BENCH_CLOCK=cpu
+	export BENCH_CLOCK=${BENCH_CLOCK:-cpu}
 	tracepoints "$tp"
 	for op in "${ops[@]}"; do
 		measure "$op" >/dev/null

@@ -9,8 +9,8 @@
 # /sys/fs/overlay/*/reusable (bench-cost read-reusable), BENCH_REPS times
 # each, after an untimed run. The N overlays are volatile
 # (and volatile_reuse=on where the kernel has it); they and the measured
-# one have their upper and work dirs on one tmpfs: no journal, no block
-# device, nothing but the overlays grows with N.
+# one have their upper and work dirs on one ext4, as in the cost part (no
+# journal, on a loop device over tmpfs).
 # Appends kernel,n,op,rep,us lines to $LAB_OUT/scale.csv (us: CPU time of
 # one operation, under --icount the instructions it executed; of one run
 # for status and reusable).
@@ -29,8 +29,10 @@ export BENCH_CLOCK=cpu
 require_tsc_clock
 keep_dirty_data
 modprobe overlay
-mkdir -p "$fs"
-mount -t tmpfs -o size=1g tmpfs "$fs"
+largest=$(printf '%s\n' "${ns[@]}" | sort -n | tail -n 1)
+# 8 inodes an overlay: its directory, upper, work, the mount point, and
+# what the mount makes in work.
+ram_fs scale $((512 + largest / 16)) -N $((8 * largest + 16384))
 make_lower "$fs/lower"
 mkdir -p "$fs/probe/upper" "$fs/probe/work" "$fs/many" /tmp/probe
 ops=(mount-volatile unchecked) kind=volatile

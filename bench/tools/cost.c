@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench-cost OP N LOWER CDIR MERGED: the cost of the series on the
- * operations it touches; prints the mean of N timed operations in
- * microseconds. With BENCH_CLOCK=cpu in the environment, of this thread's
+ * operations it touches; prints the median of N timed operations in
+ * microseconds (the median leaves out the operations that a timer
+ * interrupt, and the softirq work it brings, happened to land in). With BENCH_CLOCK=cpu in the environment, of this thread's
  * CPU time (CLOCK_THREAD_CPUTIME_ID): under vm/run --icount, the
  * instructions it executed, in the kernel and out, and nothing while it
  * sleeps (an unmount waits for timer-driven work, and how long depends on
@@ -52,13 +53,36 @@
 
 #include "common.h"
 
+/* The duration of each timed operation */
+static uint64_t *samples;
+static long nsamples;
+
+static void record(uint64_t ns)
+{
+	samples[nsamples++] = ns;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the recorded durations (the mean of the two middle ones) */
+static uint64_t median(void)
+{
+	qsort(samples, nsamples, sizeof(*samples), cmp_u64);
+	return (samples[(nsamples - 1) / 2] + samples[nsamples / 2]) / 2;
+}
+
 /* What happens to the marker before each timed mount */
 enum marker { MARKER_KEEP, MARKER_DELETE, MARKER_DELETE_TIMED };
 
-static uint64_t time_mounts(const struct container *c, long n, enum mount_kind kind,
-			    enum marker marker)
+static void time_mounts(const struct container *c, long n, enum mount_kind kind,
+			enum marker marker)
 {
-	uint64_t total = 0, t0;
+	uint64_t t0;
 	long i;
 
 	for (i = 0; i < n; i++) {
@@ -69,15 +93,14 @@ static uint64_t time_mounts(const struct container *c, long n, enum mount_kind k
 			container_delete_marker(c);
 		container_mount(c, kind);
 		container_umount(c);
-		total += now_ns() - t0;
+		record(now_ns() - t0);
 	}
-	return total;
 }
 
-static uint64_t time_lower_mounts(const struct container *c, long n)
+static void time_lower_mounts(const struct container *c, long n)
 {
 	char lower2[4096 + 8], opts[2 * 4096 + 64];
-	uint64_t total = 0, t0;
+	uint64_t t0;
 	long i;
 
 	snprintf(lower2, sizeof(lower2), "%s/lower", c->cdir);
@@ -89,9 +112,8 @@ static uint64_t time_lower_mounts(const struct container *c, long n)
 		if (mount("overlay", c->merged, "overlay", 0, opts))
 			die("mount overlay on %s (%s): %m", c->merged, opts);
 		container_umount(c);
-		total += now_ns() - t0;
+		record(now_ns() - t0);
 	}
-	return total;
 }
 
 static void mount_many(long from, long to, const char *lower, const char *root,
@@ -112,9 +134,9 @@ static void mount_many(long from, long to, const char *lower, const char *root,
 	}
 }
 
-static uint64_t time_fsyncs(const struct container *c, long n)
+static void time_fsyncs(const struct container *c, long n)
 {
-	uint64_t total = 0, t0;
+	uint64_t t0;
 	char path[4096], buf[4096];
 	long i;
 	int fd;
@@ -132,11 +154,10 @@ static uint64_t time_fsyncs(const struct container *c, long n)
 		t0 = now_ns();
 		if (fsync(fd))
 			die("fsync %s: %m", path);
-		total += now_ns() - t0;
+		record(now_ns() - t0);
 	}
 	close(fd);
 	container_umount(c);
-	return total;
 }
 
 /* What two back-to-back clock reads measure: the clock's own cost */
@@ -209,7 +230,6 @@ int main(int argc, char **argv)
 {
 	const char *clock = getenv("BENCH_CLOCK");
 	struct container c;
-	uint64_t total;
 	long n;
 
 	if (clock && !strcmp(clock, "cpu"))
@@ -239,28 +259,30 @@ int main(int argc, char **argv)
 	n = parse_long("N", argv[2]);
 	if (n <= 0)
 		die("N must be positive");
+	samples = calloc(n, sizeof(*samples));
+	if (!samples)
+		die("out of memory");
 	container_init(&c, argv[3], argv[4], argv[5], "");
 	if (!strcmp(argv[1], "mount-volatile"))
-		total = time_mounts(&c, n, MOUNT_VOLATILE, MARKER_DELETE);
+		time_mounts(&c, n, MOUNT_VOLATILE, MARKER_DELETE);
 	else if (!strcmp(argv[1], "mount-durable"))
-		total = time_mounts(&c, n, MOUNT_DURABLE, MARKER_KEEP);
+		time_mounts(&c, n, MOUNT_DURABLE, MARKER_KEEP);
 	else if (!strcmp(argv[1], "mount-reuse-on"))
-		total = time_mounts(&c, n, MOUNT_REUSE, MARKER_DELETE);
+		time_mounts(&c, n, MOUNT_REUSE, MARKER_DELETE);
 	else if (!strcmp(argv[1], "mount-lower"))
-		total = time_lower_mounts(&c, n);
+		time_lower_mounts(&c, n);
 	else if (!strcmp(argv[1], "unchecked"))
-		total = time_mounts(&c, n, MOUNT_VOLATILE, MARKER_DELETE_TIMED);
+		time_mounts(&c, n, MOUNT_VOLATILE, MARKER_DELETE_TIMED);
 	else if (!strcmp(argv[1], "reuse")) {
 		/* The first checkpoint, over a clean work dir */
 		container_delete_marker(&c);
 		container_mount(&c, MOUNT_REUSE);
 		container_umount(&c);
-		total = time_mounts(&c, n, MOUNT_REUSE, MARKER_KEEP);
+		time_mounts(&c, n, MOUNT_REUSE, MARKER_KEEP);
 	} else if (!strcmp(argv[1], "fsync"))
-		total = time_fsyncs(&c, n);
+		time_fsyncs(&c, n);
 	else
 		die("unknown operation '%s'", argv[1]);
-	total -= n * clock_overhead();
-	printf("%.3f\n", us(total) / n);
+	printf("%.3f\n", us(median() - clock_overhead()));
 	return 0;
 }
