@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Part 5 of make bench: how the series scales with the overlays a node
 # already has. With N = 0, 1,000 and 10,000 overlays mounted, the cost of
-# one more volatile mount + unmount and of a restart, on the patched
-# kernel and on the base, counted in instructions (vm/run --icount, as the
+# one more volatile mount + unmount (and of one without an upper) and of a
+# restart, on the patched kernel and on the base, counted in instructions (vm/run --icount, as the
 # cost part); on the patched kernel also `ovltrace status` and a read of
 # every /sys/fs/overlay/*/reusable. Each kernel boots BENCH_SCALE_BOOTS
 # times and measures every N in one boot.
@@ -129,6 +129,17 @@ MD
 			if (have("patched", first, "reuse") && have("patched", last, "reuse"))
 				printf "; reuse restart x%.4f", v["patched", last, "reuse"] / v["patched", first, "reuse"]
 			print "."
+		}
+		print ""
+		print "An overlay of two lower layers without an upper, to which the series adds only its sysfs directory (mount + unmount, instructions):"
+		print ""
+		print "| N | base | patched | patched − base |"
+		print "|---:|---:|---:|---:|"
+		for (i = 1; i <= nn; i++) {
+			n = N[i]
+			if (!have("patched", n, "mount-lower")) continue
+			printf "| %s | %s | %s | %s |\n", n, cell("base", n, "mount-lower"), cell("patched", n, "mount-lower"),
+				have("base", n, "mount-lower") ? sprintf("%+.0f", v["patched", n, "mount-lower"] - v["base", n, "mount-lower"]) : "-"
 		}
 		print ""
 		print "Reading the state of every overlay on the patched kernel (one run, mean over the repetitions; instructions include the fork and exec of the reader):"

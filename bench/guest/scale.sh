@@ -2,8 +2,9 @@
 # Part 5 in the guest (run by bench/scale.sh), counted in instructions
 # (vm/run --icount): with N overlays already mounted, for each N of
 # BENCH_SCALE_NS in turn (each adds to the overlays of the last), the cost
-# of one more volatile mount + unmount, of a restart (the series' reuse,
-# and the unchecked one every kernel can do), BENCH_REPS repetitions of
+# of one more volatile mount + unmount, of one without an upper (what the
+# series adds there is its sysfs directory), of a restart (the series'
+# reuse, and the unchecked one every kernel can do), BENCH_REPS repetitions of
 # BENCH_SCALE_MOUNTS each; then, on a kernel with the series, one
 # `ovltrace status` (its CPU time) and one read of every
 # /sys/fs/overlay/*/reusable (bench-cost read-reusable), BENCH_REPS times
@@ -35,7 +36,7 @@ largest=$(printf '%s\n' "${ns[@]}" | sort -n | tail -n 1)
 ram_fs scale $((512 + largest / 16)) -N $((8 * largest + 16384))
 make_lower "$fs/lower"
 mkdir -p "$fs/probe/upper" "$fs/probe/work" "$fs/many" /tmp/probe
-ops=(mount-volatile unchecked) kind=volatile
+ops=(mount-volatile mount-lower unchecked) kind=volatile
 if [ -e /sys/fs/overlay/features/volatile_reuse ]; then
 	ops+=(reuse) kind=reuse
 fi

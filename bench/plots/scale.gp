@@ -10,6 +10,12 @@ set key outside right
 set grid ytics
 set yrange [0:*]
 set offsets 0.2, 0.2, 0, 0
+# The base's blocks (mount, unchecked) come first, dashed; the patched
+# kernel's three (mount, unchecked, reuse) last, solid; one colour per
+# operation.
 blocks = int(system("grep -c '^\"' ".dir."/scale-plot.dat"))
+b = blocks - 3
+colour(i) = i < b ? i + 1 : i - b + 1
+dash(i) = i < b ? 2 : 1
 plot for [i=0:blocks-1] dir.'/scale-plot.dat' index i using 1:3:xtic(2) \
-	with linespoints pt 7 lc i%3+1 dt i/3+1 title columnheader(1)
+	with linespoints pt 7 lc colour(i) dt dash(i) title columnheader(1)
