@@ -142,9 +142,9 @@ MD
 				have("base", n, "mount-lower") ? sprintf("%+.0f", v["patched", n, "mount-lower"] - v["base", n, "mount-lower"]) : "-"
 		}
 		print ""
-		print "Reading the state of every overlay on the patched kernel (one run, mean over the repetitions; instructions include the fork and exec of the reader):"
+		print "Reading the state of every overlay on the patched kernel, instructions of one run (mean over the repetitions): `ovltrace status` is the CPU time of its process, its exec included; the reusable files are opened and read one by one in one process (`bench-cost read-reusable`), as a poller of all of them would:"
 		print ""
-		print "| N | `ovltrace status` | per overlay | `cat /sys/fs/overlay/*/reusable` | per overlay |"
+		print "| N | `ovltrace status` | per overlay | read every `/sys/fs/overlay/*/reusable` | per overlay |"
 		print "|---:|---:|---:|---:|---:|"
 		for (i = 1; i <= nn; i++) {
 			n = N[i]
