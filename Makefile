@@ -61,7 +61,7 @@ bench: deps
 	@$(S)/kernel release
 	@$(S)/bench
 
-## peer-check  fstests overlay/quick and unionmount-testsuite on the release kernel and on the base (about 2 h; peer/README.md)
+## peer-check  fstests overlay/quick and unionmount-testsuite on the release kernel and on the base, side by side (about 45 min on 2 cores; peer/README.md)
 peer-check: deps
 	@$(S)/tree --ensure
 	@$(S)/kernel release
