@@ -85,6 +85,18 @@ MD
 	awk -F, -v kinds="$kinds" -v sizes="$sizes" -v largest="$largest" -v csv="$BENCH_OUT/restart.csv" -v setup="$BENCH_OUT/restart-setup.csv" -v goals="$BENCH_OUT/restart-goals.txt" "$awk_fmt"'
 	NR > 1 { med[$1, $2, $3] = $5; p95[$1, $2, $3] = $6 }
 	function cell(k, s, m) { return ((k, s, m) in med) ? ms(med[k, s, m]) " (" ms(p95[k, s, m]) ")" : "-" }
+	# One goal cell per kind: the worst reuse / MODE over D, at most LIMIT.
+	function worst_of(mode, limit, what,   i, j, r, w, at) {
+		for (i = 1; i <= nk; i++) {
+			w = 0
+			for (j = 1; j <= ns; j++) {
+				r = med[K[i], S[j], "reuse"] / med[K[i], S[j], mode]
+				if (r > w) { w = r; at = S[j] }
+			}
+			printf " %s (D=%s MiB): %s |", ratio(w), at, goal("restart, " K[i] " files: reuse within " what " at every D", ratio(w) " (D=" at " MiB)", w <= limit)
+		}
+		print ""
+	}
 	END {
 		nk = split(kinds, K, " "); ns = split(sizes, S, " ")
 		nm = split("reuse sync loopfs unchecked floor discard", M, " ")
@@ -110,25 +122,9 @@ MD
 		}
 		print ""
 		printf "| reuse within 1.05x of the floor: worst reuse / floor over D <= 1.05 |"
-		for (i = 1; i <= nk; i++) {
-			w = 0
-			for (j = 1; j <= ns; j++) {
-				r = med[K[i], S[j], "reuse"] / med[K[i], S[j], "floor"]
-				if (r > w) { w = r; at = S[j] }
-			}
-			printf " %s (D=%s MiB): %s |", ratio(w), at, goal("restart, " K[i] " files: reuse within 1.05x of the floor at every D", ratio(w) " (D=" at " MiB)", w <= 1.05)
-		}
-		print ""
+		worst_of("floor", 1.05, "1.05x of the floor")
 		printf "| reuse within 1.10x of unchecked: worst reuse / unchecked over D <= 1.10 |"
-		for (i = 1; i <= nk; i++) {
-			w = 0
-			for (j = 1; j <= ns; j++) {
-				r = med[K[i], S[j], "reuse"] / med[K[i], S[j], "unchecked"]
-				if (r > w) { w = r; at = S[j] }
-			}
-			printf " %s (D=%s MiB): %s |", ratio(w), at, goal("restart, " K[i] " files: reuse within 1.10x of unchecked at every D", ratio(w) " (D=" at " MiB)", w <= 1.10)
-		}
-		print ""
+		worst_of("unchecked", 1.10, "1.10x of unchecked")
 		printf "| reuse >= 100x faster than every safe alternative at D=%s MiB (the nearest named) |", largest
 		for (i = 1; i <= nk; i++) {
 			w = ""
