@@ -47,8 +47,10 @@ struct ovl_row {
 struct status {
 	const struct ovltrace_opts *opts;
 	struct ovl_mountinfo mi;
+	/* mi's mounts by device, each device's in mountinfo order */
+	const struct ovl_mount **by_dev;
 	struct ovl_row *rows;
-	size_t nr_rows;
+	size_t nr_rows, max_rows;
 	bool unreadable;	/* a row could not be read: exit OVLTRACE_ERR */
 };
 
@@ -139,17 +141,21 @@ static int cmp_rows(const void *a, const void *b)
 	return x->minor < y->minor ? -1 : x->minor > y->minor;
 }
 
-static int add_row(struct status *st, const char *id)
+/*
+ * The row of overlay ID. DEDUP: skip it if it is already there (two PATHs
+ * on one overlay); /sys/fs/overlay's own entries are unique.
+ */
+static int add_row(struct status *st, const char *id, bool dedup)
 {
 	struct ovl_row row, *rows;
-	size_t i;
+	size_t i, n;
 
 	const char *what;
 	char dir[PATH_MAX];
 	struct stat sb;
 	int err;
 
-	for (i = 0; i < st->nr_rows; i++)
+	for (i = 0; dedup && i < st->nr_rows; i++)
 		if (!strcmp(st->rows[i].id, id))
 			return 0;
 	if (read_row(id, &row, &what)) {
@@ -164,10 +170,14 @@ static int add_row(struct status *st, const char *id)
 			      dir, what, strerror(err), id);
 		return 0;
 	}
-	rows = realloc(st->rows, (st->nr_rows + 1) * sizeof(*rows));
-	if (!rows)
-		return ovltrace_fail(OVLTRACE_ERR, "out of memory");
-	st->rows = rows;
+	if (st->nr_rows == st->max_rows) {
+		n = st->max_rows ? 2 * st->max_rows : 64;
+		rows = realloc(st->rows, n * sizeof(*rows));
+		if (!rows)
+			return ovltrace_fail(OVLTRACE_ERR, "out of memory");
+		st->rows = rows;
+		st->max_rows = n;
+	}
 	st->rows[st->nr_rows++] = row;
 	return 0;
 }
@@ -185,24 +195,70 @@ static int read_all_rows(struct status *st)
 		unsigned int ma, mi;
 
 		if (sscanf(de->d_name, "%u:%u", &ma, &mi) == 2)
-			ret = add_row(st, de->d_name);
+			ret = add_row(st, de->d_name, false);
 	}
 	closedir(dir);
 	return ret;
 }
 
-static const struct ovl_mount *find_mnt(const struct status *st, unsigned int ma,
-				  unsigned int mi, size_t *from)
+static int cmp_dev(unsigned int ma, unsigned int mi, const struct ovl_mount *m)
+{
+	if (ma != m->major)
+		return ma < m->major ? -1 : 1;
+	if (mi != m->minor)
+		return mi < m->minor ? -1 : 1;
+	return 0;
+}
+
+static int cmp_by_dev(const void *a, const void *b)
+{
+	const struct ovl_mount *x = *(const struct ovl_mount * const *)a;
+	const struct ovl_mount *y = *(const struct ovl_mount * const *)b;
+	int c = cmp_dev(x->major, x->minor, y);
+
+	/* Same device: keep mountinfo's order (the array's) */
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * Index the mounts by device, so that joining N overlays with a mountinfo
+ * of M lines costs N log M, not N * M (a node with 10,000 overlays).
+ */
+static int index_mounts(struct status *st)
 {
 	size_t i;
 
-	for (i = *from; i < st->mi.nr; i++) {
-		if (st->mi.mounts[i].major == ma && st->mi.mounts[i].minor == mi) {
-			*from = i + 1;
-			return &st->mi.mounts[i];
+	st->by_dev = calloc(st->mi.nr ? st->mi.nr : 1, sizeof(*st->by_dev));
+	if (!st->by_dev)
+		return -1;
+	for (i = 0; i < st->mi.nr; i++)
+		st->by_dev[i] = &st->mi.mounts[i];
+	qsort(st->by_dev, st->mi.nr, sizeof(*st->by_dev), cmp_by_dev);
+	return 0;
+}
+
+/*
+ * The mounts of device MA:MI, one per call in mountinfo order: *FROM is 0
+ * for the first, and NULL says there is no more.
+ */
+static const struct ovl_mount *find_mnt(const struct status *st, unsigned int ma,
+				  unsigned int mi, size_t *from)
+{
+	size_t lo = 0, hi = st->mi.nr, mid;
+
+	if (!*from) {
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (cmp_dev(ma, mi, st->by_dev[mid]) > 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
+		*from = lo;
 	}
-	return NULL;
+	if (*from >= st->mi.nr || cmp_dev(ma, mi, st->by_dev[*from]))
+		return NULL;
+	return st->by_dev[(*from)++];
 }
 
 /* The row for the overlay holding PATH. */
@@ -244,7 +300,7 @@ static int add_path(struct status *st, const char *path)
 	if (strncmp(id, "overlay/", 8))
 		return ovltrace_fail(OVLTRACE_NOT_OVERLAY, "%s is not on an overlay (it is on %s, %s)",
 				     path, m ? m->fstype : "?", id);
-	if (add_row(st, id + 8))
+	if (add_row(st, id + 8, true))
 		return OVLTRACE_ERR;
 	return 0;
 }
@@ -388,6 +444,8 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 	if (ovl_mountinfo_read(&st.mi))
 		ret = ovltrace_fail(OVLTRACE_ERR, "cannot read /proc/self/mountinfo: %s",
 				    strerror(errno));
+	else if (index_mounts(&st))
+		ret = ovltrace_fail(OVLTRACE_ERR, "out of memory");
 	if (!ret && !nr)
 		ret = read_all_rows(&st);
 	for (i = 0; ret != OVLTRACE_ERR && i < nr; i++) {
@@ -414,6 +472,7 @@ int ovltrace_status(const struct ovltrace_opts *opts, char **paths, int nr)
 		else if (st.unreadable && !ret)
 			ret = OVLTRACE_ERR;
 	}
+	free(st.by_dev);
 	ovl_mountinfo_free(&st.mi);
 	free(st.rows);
 	return ret;
