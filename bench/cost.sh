@@ -185,8 +185,10 @@ MD
 			}
 			r = fig["patched", "off", "fsync"] / fig["base", "off", "fsync"]
 			s = spr["patched", "off", "fsync"] > spr["base", "off", "fsync"] ? spr["patched", "off", "fsync"] : spr["base", "off", "fsync"]
+			# Fewer instructions than the base meet it: the goal is that
+			# nothing more runs on that path, not that it stays as slow.
 			d = r > 1 ? r - 1 : 1 - r
-			printf "| fsync on a volatile mount 0.0%% above the base, within the spread (%s) | %s (%s%.3f%%) | %s |\n", pct(s), rat(r, 1), (r >= 1 ? "+" : "-"), 100 * d, goal("cost: fsync on a volatile mount 0.0% above the base, within the spread (" pct(s) ")", rat(r, 1), d <= s)
+			printf "| fsync on a volatile mount 0.0%% above the base, within the spread (%s) | %s (%s%.3f%%) | %s |\n", pct(s), rat(r, 1), (r >= 1 ? "+" : "-"), 100 * d, goal("cost: fsync on a volatile mount 0.0% above the base, within the spread (" pct(s) ")", rat(r, 1), r - 1 <= s)
 			printf "| spread of the measure well under 0.1%% | %s | %s |\n", pct(worst), goal("cost: spread of the instruction count well under 0.1%", pct(worst), worst < 0.001)
 		} else
 			print "The comparison with the base kernel was skipped (no base kernel in this run)."
