@@ -15,22 +15,31 @@ die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 base=${LAB_BASE:-7.3}
 case $base in
 7.3)
-	# Not in Debian 12: scripts/fetch-base downloads the .deb from
-	# trixie-backports into build/. Pinned: the archive keeps only the
-	# newest upload, and a new one must be a deliberate change of the base
-	# (the series may need a rebase), not a surprise of the next clone.
+	# Not in Debian 12: scripts/fetch-base downloads the newest upload in
+	# trixie-backports into build/src/linux-source-7.3-VERSION/. Debian
+	# keeps only the newest upload of a source package, so the base moves:
+	# the version the series was exported on is in patches/7.3/series,
+	# and make tree says when the tree's base differs from it.
 	base_package="linux-source-7.3"
-	base_pin=7.3.4-1~bpo13+1
-	base_tarball=$build/src/$base_package-$base_pin/usr/src/$base_package.tar.xz
+	base_tarball=$(find "$build/src" -mindepth 4 -maxdepth 4 \
+		-path "$build/src/$base_package-*/usr/src/$base_package.tar.xz" 2>/dev/null | sort -V | tail -n 1 || true)
+	base_deb=${base_tarball#"$build/src/$base_package-"}
+	base_deb=${base_deb%%/*}
 	;;
 6.12)
 	# Debian 12's own package, installed by make deps.
 	base_package="linux-source-6.12"
-	base_pin=
 	base_tarball=/usr/src/$base_package.tar.xz
+	base_deb=$(dpkg-query -W -f='${Version}' "$base_package" 2>/dev/null || true)
 	;;
 *) die "unknown base '$base' (BASE=7.3 or BASE=6.12)" ;;
 esac
+# Another upload of the base, e.g. to try the series on it before Debian
+# ships it: the source tarball and its Debian version.
+if [ -n "${LAB_BASE_TARBALL:-}" ]; then
+	base_tarball=$LAB_BASE_TARBALL
+	base_deb=${LAB_BASE_DEBIAN_VERSION:?LAB_BASE_TARBALL needs LAB_BASE_DEBIAN_VERSION}
+fi
 linux=$build/linux-$base
 patches=$top/patches/$base
 tree_name=build/linux-$base
@@ -61,4 +70,24 @@ step() {
 format_patches() { # OUTDIR RANGE [OPTION...]
 	git -C "$linux" -c core.abbrev=9 format-patch -q --no-signature --zero-commit --no-renames \
 		--subject-prefix=PATCH -o "$1" "${@:3}" "$2"
+}
+
+# The base of build/linux-BASE, from its base commit ("Linux 6.12.118
+# (Debian linux-source-6.12 6.12.118-1~deb12u1)").
+tree_base() { git -C "$linux" log -1 --format=%s "$base_tag" | sed 's/^Linux //'; }
+
+# The base a series was exported on: the "# base: " line of
+# patches/BASE/series ("6.12.118 (Debian linux-source-6.12 6.12.118-1~deb12u1)").
+series_base() { sed -n 's/^# base: //p' "$patches/series" 2>/dev/null | head -n 1; }
+
+# A patch as far as it depends on the series, not on the base it was
+# exported from: without the line numbers and function names of its hunk
+# headers and the blob ids of its "index" lines (a new upload of the base
+# moves both), and without the numbers in its Subject ("[PATCH 2/7]": a
+# new or dropped commit changes the count). git am applies the same
+# series at other offsets; it never applies changed context lines.
+patch_shape() {
+	sed -E -e '1,/^$/s|^Subject: \[PATCH [0-9]+/[0-9]+\]|Subject: [PATCH]|' \
+		-e 's/^@@ -[0-9]+(,[0-9]+)? \+[0-9]+(,[0-9]+)? @@.*/@@/' \
+		-e '/^index [0-9a-f]+\.\.[0-9a-f]+( [0-7]+)?$/d' "$1"
 }

@@ -33,6 +33,41 @@ make_logged() {
 show_log() { sed 's/^/#   /' "$log" | tail -n 15; }
 series_of() { grep -vE '^(#|$)' "$repo/patches/$1/series"; }
 cover=0000-cover-letter.patch
+# A patch as far as it depends on the series (scripts/lib.sh: not its hunk
+# offsets or blob ids, which a new upload of the base moves).
+shape() { bash -c '. "$1/scripts/lib.sh" && patch_shape "$2"' - "$top" "$1"; }
+series_base_of() { sed -n 's/^# base: //p' "patches/$1/series"; }
+# fresh_export_same BASE: make export of a tree just made from patches/BASE
+# gives patches/BASE back: byte for byte on the upload it was exported on;
+# on another, the same series (shape) with the tree's base in its series
+# file. Then commits what it wrote.
+# export_desc BASE: what fresh_export_same BASE checks, in words.
+export_desc() {
+	local exported tree_base
+	exported=$(series_base_of "$1") tree_base=$(cat "build/base-version-$1")
+	if [ "$exported" = "$tree_base" ]; then
+		echo "byte for byte (the base it was exported on, ${tree_base%% *})"
+	else
+		echo "the same series on ${tree_base%% *} (exported on ${exported%% *}): only offsets and blob ids differ"
+	fi
+}
+fresh_export_same() {
+	local b=$1 f tree_base
+	tree_base=$(cat "build/base-version-$b")
+	make_logged export "BASE=$b" || return 1
+	if [ "$(git show "HEAD:patches/$b/series" | sed -n 's/^# base: //p')" = "$tree_base" ]; then
+		[ -z "$(git status --porcelain patches)" ] || return 1
+	else
+		diag "patches/$b was exported on $(git show "HEAD:patches/$b/series" | sed -n 's/^# base: //p'), the tree's base is $tree_base"
+		for f in patches/"$b"/*.patch; do
+			cmp -s <(git show "HEAD:$f" | shape /dev/stdin) <(shape "$f") || { diag "$f changed"; return 1; }
+		done
+		[ "$(series_base_of "$b")" = "$tree_base" ] &&
+			diff <(git show "HEAD:patches/$b/series" | grep -v '^#') <(grep -v '^#' "patches/$b/series") >/dev/null &&
+			! git status --porcelain --untracked-files=all patches | grep -qv '^ M ' || return 1
+	fi
+	git add patches && git commit -q --allow-empty -m "exported on $tree_base"
+}
 
 # The project as it is in this working tree (what git tracks and what it
 # does not ignore), committed in a repository of its own. The 7.3 source
@@ -98,8 +133,8 @@ sed -e 's|^\(Subject: \[PATCH 0/[0-9]*\]\) .*|\1 ovl: the tree-export subject|' 
 	awk 'done || NF { print; next } { print; print "The tree-export blurb."; print ""; done = 1 }' >"$work/cover"
 mv "$work/cover" "patches/7.3/$cover"
 git add patches && git commit -q -m "our cover letter"
-check_sh "make export of the fresh tree writes patches/ byte for byte (the cover letter too)" \
-	'make_logged export && [ -z "$(git status --porcelain patches)" ]' || git status --porcelain patches | sed 's/^/#   /'
+check "make export of the fresh tree writes patches/ back (the cover letter too): $(export_desc 7.3)" \
+	fresh_export_same 7.3 || { show_log; git status --porcelain patches | sed 's/^/#   /'; }
 check "make tree on the fresh tree: nothing to throw away" make_logged tree || show_log
 linux_head=$(git -C build/linux-7.3 rev-parse HEAD)
 # The patch the fixup goes into: HEAD~1, the one before the last.
@@ -166,8 +201,8 @@ check_sh "make tree after the export: nothing lost, the same tree back ($((SECON
 head73=$(git -C build/linux-7.3 rev-parse HEAD)
 tree_made 6.12 "$n612"
 check "build/linux-7.3 is where it was" [ "$(git -C build/linux-7.3 rev-parse HEAD)" = "$head73" ]
-check_sh "make export BASE=6.12 of the fresh tree writes patches/ byte for byte" \
-	'make_logged export BASE=6.12 && [ -z "$(git status --porcelain patches)" ]' || git status --porcelain patches | sed 's/^/#   /'
+check "make export BASE=6.12 of the fresh tree writes patches/ back: $(export_desc 6.12)" \
+	fresh_export_same 6.12 || { show_log; git status --porcelain patches | sed 's/^/#   /'; }
 # Work in progress in the 6.12 tree: the 7.3 targets do not see it.
 echo "/* tree-export test, 6.12 */" >>build/linux-6.12/fs/overlayfs/super.c
 git -C build/linux-6.12 commit -q -a -m "ovl: work in progress on 6.12"
@@ -180,5 +215,55 @@ check_sh "make tree and make export (7.3) with unexported work in build/linux-6.
 check_sh "make tree BASE=6.12 refuses to throw it away, and names it" \
 	'! make_logged tree BASE=6.12 &&
 	grep -q "commit .ovl: work in progress on 6.12. in build/linux-6.12 is not in patches/6.12; run .make export BASE=6.12." "$log"' ||
+	show_log
+
+# --- A base that moves: Debian keeps only the newest upload of a source
+# package. Another upload of the 6.12 base, as a tarball of the files the
+# series touches and the Makefile: SUBLEVEL 999 and three lines more at the
+# top of fs/overlayfs/super.c (every hunk of it moves; none starts there).
+# make tree applies the series and says that the base moved; make export
+# changes offsets only; a base where a patch no longer applies stops make
+# tree with one line naming the patch and the base.
+git -C build/linux-6.12 reset -q --hard HEAD~1
+exported612=$(series_base_of 6.12)
+mapfile -t touched < <(git -C build/linux-6.12 diff --name-only --diff-filter=M lab-base..HEAD)
+moved=fs/overlayfs/super.c
+check "the 6.12 series changes $moved" grep -qx "$moved" <(printf '%s\n' "${touched[@]}")
+mkdir -p "$work/newbase/linux-source-6.12"
+git -C build/linux-6.12 archive lab-base Makefile .gitignore "${touched[@]}" | tar -x -C "$work/newbase/linux-source-6.12"
+# new_base SUBLEVEL: the tarball of $work/newbase, as Debian would ship it.
+new_base() {
+	sed -i "s/^SUBLEVEL = .*/SUBLEVEL = $1/" "$work/newbase/linux-source-6.12/Makefile"
+	tar -cJf "$work/linux-source-6.12-$1.tar.xz" -C "$work/newbase" linux-source-6.12
+}
+sed -i '1a\
+/* lab: a newer upload of the base */\
+/* moves every hunk */\
+/* of this file */' "$work/newbase/linux-source-6.12/$moved"
+new_base 999
+rm -rf build/linux-6.12
+LAB_BASE_TARBALL=$work/linux-source-6.12-999.tar.xz LAB_BASE_DEBIAN_VERSION=6.12.999-1~lab1 make_logged tree BASE=6.12
+rc=$?
+check_sh "make tree BASE=6.12 on a newer upload (6.12.999, $moved moved by 3 lines): the $n612 patches apply" \
+	'[ "$rc" = 0 ] && [ "$(git -C build/linux-6.12 rev-list --count lab-base..HEAD)" = "$n612" ]' || show_log
+check "make tree says the base moved, from which upload to which" \
+	grep -qF "the base moved: patches/6.12 was exported on $exported612, this tree's base is 6.12.999 (Debian linux-source-6.12 6.12.999-1~lab1)" "$log" ||
+	show_log
+check "make tree again on it: nothing to throw away (the same commits, other offsets)" make_logged tree BASE=6.12 || show_log
+check "make export BASE=6.12 on it: $(export_desc 6.12)" fresh_export_same 6.12 || show_log
+check "the export moved the hunks of $moved (the check above compared something)" \
+	bash -c 'git diff HEAD~1 HEAD -- patches/6.12 | grep -qE "^[-+]@@ "'
+# A base where the first patch that touches $moved no longer applies.
+first=$(grep -lE "^diff --git a/$moved " patches/6.12/0*.patch | grep -v "/$cover" | head -n 1)
+first=${first##*/}
+: >"$work/newbase/linux-source-6.12/$moved"
+new_base 998
+rm -rf build/linux-6.12
+LAB_BASE_TARBALL=$work/linux-source-6.12-998.tar.xz LAB_BASE_DEBIAN_VERSION=6.12.998-1~lab2 make_logged tree BASE=6.12
+rc=$?
+errors=$(grep -c ': error: ' "$log")
+check_sh "make tree on a base where $first no longer applies fails with one line naming the patch and the base (exit $rc)" \
+	'[ "$rc" != 0 ] && [ "$errors" = 1 ] &&
+	grep -qF "tree: error: patches/6.12/$first does not apply on Linux 6.12.998 (Debian linux-source-6.12 6.12.998-1~lab2) (the series was exported on 6.12.999 (Debian linux-source-6.12 6.12.999-1~lab1))" "$log"' ||
 	show_log
 tap_done
