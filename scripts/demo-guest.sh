@@ -46,7 +46,7 @@ echo >"$T/trace"
 (cd /tmp && exec trace-cmd record -q -o /tmp/demo.dat -B demo -e overlayfs -e filemap:filemap_set_wb_err) \
 	>/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-wait_recording "$T/instances/demo"
+wait_recording "$T/instances/demo" "$recorder"
 
 say "This kernel knows reusable volatile uppers (no probe mount needed):"
 run cat /sys/fs/overlay/features/volatile_reuse

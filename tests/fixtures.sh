@@ -10,26 +10,34 @@ top=$(cd "$tests_dir/.." && pwd)
 tools=$top/build/tools
 PATH=$tools:$PATH
 
-# wait_recording DIR: wait (up to 10 s) until a trace-cmd recorder started
-# in the background has enabled the overlayfs events in tracefs DIR (the
-# top level or an instance), so that nothing done next goes unrecorded.
+# wait_recording DIR PID: wait until the trace-cmd recorder PID, started in
+# the background, has enabled the overlayfs events in tracefs DIR (the top
+# level or an instance), so that nothing done next goes unrecorded. No
+# time limit (a slow machine is not a failure; vm/run's timeout is the
+# backstop): it fails only when the recorder has exited.
 wait_recording() {
-	local _
-	for _ in $(seq 100); do
-		[ "$(cat "$1/events/overlayfs/enable" 2>/dev/null)" = 1 ] && return 0
+	until [ "$(cat "$1/events/overlayfs/enable" 2>/dev/null)" = 1 ]; do
+		if ! kill -0 "$2" 2>/dev/null; then
+			echo "wait_recording: the recorder (pid $2) exited before it enabled the events in $1" >&2
+			return 1
+		fi
 		sleep 0.1
 	done
-	echo "wait_recording: trace-cmd did not enable the events in $1" >&2
-	return 1
 }
 
 # A fresh ext4 on DEV behind a device-mapper linear target NAME, mounted on
 # MNT. No journal: after a write error a journalled ext4 aborts and turns
 # read-only, and the scenarios must go on writing. It is the upper fs of
 # the helpers below: they find it in $upper_blk, $upper_dm and $upper_mnt.
+# The guest's periodic writeback is off: what a scenario dirties stays
+# dirty until it writes it back or makes the device fail first, however
+# slow the machine (a flusher that ran in between would make a "lost"
+# write durable).
 make_upper_fs() { # DEV NAME MNT
 	local dev=$1 name=$2 mnt=$3
 	upper_blk=$dev upper_dm=$name upper_mnt=$mnt
+	echo 0 >/proc/sys/vm/dirty_writeback_centisecs &&
+		echo 8640000 >/proc/sys/vm/dirty_expire_centisecs || return
 	dmsetup create --noudevsync "$name" --table "0 $(blockdev --getsz "$dev") linear $dev 0" &&
 		mkfs.ext4 -q -F -O ^has_journal "/dev/mapper/$name" &&
 		mkdir -p "$mnt" &&

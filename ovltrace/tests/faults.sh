@@ -35,7 +35,7 @@ echo "upper_dev $(stat -c '%Hd:%Ld' "$fs")" >>"$expect"
 (cd /tmp && exec trace-cmd record -q -o "$out/trace.dat" -B lab \
 	-e overlayfs -e filemap -e writeback) >"$out/trace-cmd.log" 2>&1 &
 recorder=$!
-wait_recording /sys/kernel/tracing/instances/lab
+wait_recording /sys/kernel/tracing/instances/lab "$recorder"
 
 # refused REASON [OPTIONS [MNT]]: the mount of $opts (or OPTIONS) is refused.
 refused() {

@@ -17,14 +17,17 @@ opts="lowerdir=$fs/lower,upperdir=$fs/upper,workdir=$fs/work"
 mkdir -p $fs $m
 '
 
-# Boot 1. commit=1 and a pause get the directories and the checkpoint into
-# the journal, as they would be on a node that ran a while; the data stays
-# in the page cache. Then reset, no sync, no unmount.
+# Boot 1. A syncfs of the upper fs right after the mount gets the
+# directories and the checkpoint on disk, as they would be on a node that
+# ran a while; the data written next stays in the page cache (no periodic
+# writeback). Then reset, no sync, no unmount.
 "$top/vm/run" -f "$flavour" -q -p "$img:512M" -- bash -c "$guest"'
-	mkfs.ext4 -q -F "$LAB_DISKS" && mount -o commit=1 "$LAB_DISKS" $fs &&
+	echo 0 >/proc/sys/vm/dirty_writeback_centisecs &&
+	mkfs.ext4 -q -F "$LAB_DISKS" && mount "$LAB_DISKS" $fs &&
 	mkdir -p $fs/lower $fs/upper $fs/work &&
-	ovl-mount "$opts,volatile,volatile_reuse=on" $m && head -c 8M /dev/urandom >$m/data &&
-	sleep 3 && echo b >/proc/sysrq-trigger; sleep 30' >"$tmp/boot1" 2>&1
+	ovl-mount "$opts,volatile,volatile_reuse=on" $m && sync -f $fs &&
+	head -c 8M /dev/urandom >$m/data &&
+	echo b >/proc/sysrq-trigger; sleep 30' >"$tmp/boot1" 2>&1
 rc=$?
 check "boot 1 died without a clean shutdown (vm/run exit $rc, want 255)" [ "$rc" = 255 ]
 

@@ -8,7 +8,7 @@
 # volatile mount, the work dir and the index. The whole group runs in
 # make peer-check. One TAP line per test; a test fstests does not run
 # is a SKIP with its reason, but overlay/118 must run.
-# vm: --disk 4G --disk 4G --timeout 1200
+# vm: --disk 4G --disk 4G --timeout 2400
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 

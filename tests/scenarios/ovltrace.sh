@@ -20,11 +20,14 @@ mountpoint -q "$T" || mount -t tracefs nodev "$T"
 # --- watch + report over the fault sequence
 "$ovltrace" --json watch >/tmp/watch.json 2>/tmp/watch.err &
 watcher=$!
-for _ in $(seq 50); do
-	ls -d "$T/instances/ovltrace-$watcher" >/dev/null 2>&1 && break
+# Until watch has enabled its events (no time limit: a slow machine is not
+# a failure), or has exited.
+until [ "$(cat "$T/instances/ovltrace-$watcher/events/overlayfs/enable" 2>/dev/null)" = 1 ]; do
+	kill -0 "$watcher" 2>/dev/null || break
 	sleep 0.1
 done
-check "watch made its private tracefs instance ovltrace-PID" [ -d "$T/instances/ovltrace-$watcher" ]
+check "watch made its private tracefs instance ovltrace-PID and enabled its events there" \
+	[ "$(cat "$T/instances/ovltrace-$watcher/events/overlayfs/enable" 2>/dev/null)" = 1 ] || sed 's/^/#   /' /tmp/watch.err
 FAULTS_BEFORE_STOP='"$ovltrace" status "$m" >/tmp/status-wb.txt; "$ovltrace" --json status "$m" >/tmp/status-wb.json' \
 	ovltrace="$ovltrace" bash "$top/ovltrace/tests/faults.sh" "$rec" >/tmp/faults.log 2>&1
 rc=$?
@@ -175,7 +178,7 @@ mkdir -p /tmp/incident /tmp/s/u5 /tmp/s/w5 /tmp/s/m5
 cd /tmp/incident || exit 1
 trace-cmd record -e overlayfs -e filemap -e writeback -o node.dat >/tmp/incident.log 2>&1 &
 recorder=$!
-wait_recording "$T"
+wait_recording "$T" "$recorder"
 opts5="lowerdir=/tmp/s/l,upperdir=/tmp/s/u5,workdir=/tmp/s/w5,volatile,volatile_reuse=on"
 ovl-mount "$opts5" /tmp/s/m5 >/dev/null && umount /tmp/s/m5
 setfattr -x trusted.overlay.volatile /tmp/s/w5/work/incompat/volatile 2>/dev/null
@@ -203,7 +206,7 @@ cd / || exit 1
 mkdir -p /tmp/small /tmp/s/u6 /tmp/s/w6 /tmp/s/m6
 (cd /tmp/small && exec trace-cmd record -b 4 -e overlayfs -e filemap -e writeback -o small.dat) >/tmp/small.log 2>&1 &
 recorder=$!
-wait_recording "$T"
+wait_recording "$T" "$recorder"
 opts6="lowerdir=/tmp/s/l,upperdir=/tmp/s/u6,workdir=/tmp/s/w6,volatile,volatile_reuse=on"
 ovl-mount "$opts6" /tmp/s/m6 >/dev/null
 for _ in $(seq 20); do

@@ -166,13 +166,22 @@ else
 	bpftracer=
 fi
 if command -v perf >/dev/null; then
-	perf record -e 'overlayfs:*' -a -o /tmp/perf.data >/tmp/perf.log 2>&1 &
+	# Started with its events disabled (-D -1), enabled through its control
+	# fifo, which acknowledges once they are: no guess of how long perf
+	# takes on a slow machine.
+	rm -f /tmp/perf.ctl /tmp/perf.ack
+	mkfifo /tmp/perf.ctl /tmp/perf.ack
+	perf record -D -1 --control=fifo:/tmp/perf.ctl,/tmp/perf.ack -e 'overlayfs:*' -a -o /tmp/perf.data \
+		>/tmp/perf.log 2>&1 &
 	perfer=$!
-	for _ in $(seq 300); do
-		[ -s /tmp/perf.data ] && break
-		sleep 0.2
+	exec 7<>/tmp/perf.ctl 8<>/tmp/perf.ack
+	echo enable >&7
+	ack=
+	until [ "$ack" = ack ]; do
+		kill -0 "$perfer" 2>/dev/null || break
+		read -r -t 1 ack <&8 || true
 	done
-	sleep 1 # perf writes its header before it enables the events
+	check "perf record --control: the events are enabled (perf said '$ack')" [ "$ack" = ack ]
 else
 	perfer=
 fi
@@ -205,7 +214,7 @@ fi
 # fanotify see it once.
 (cd /tmp && exec trace-cmd record -q -o /tmp/trace.dat -B lab -e overlayfs) >/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-wait_recording "$T/instances/lab"
+wait_recording "$T/instances/lab" "$recorder"
 # fanotify takes filesystem marks with FID reporting only where file
 # handles can be decoded: on overlays with nfs_export=on.
 new_overlay wberr volatile,volatile_reuse=on,index=on,nfs_export=on
