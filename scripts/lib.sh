@@ -21,7 +21,8 @@ case $base in
 	# the version the series was exported on is in patches/7.3/series,
 	# and make tree says when the tree's base differs from it.
 	base_package="linux-source-7.3"
-	base_tarball=$(find "$build/src" -mindepth 4 -maxdepth 4 \
+	# (not a *.tmp that an interrupted fetch left)
+	base_tarball=$(find "$build/src" -mindepth 4 -maxdepth 4 ! -path '*.tmp/*' \
 		-path "$build/src/$base_package-*/usr/src/$base_package.tar.xz" 2>/dev/null | sort -V | tail -n 1 || true)
 	base_deb=${base_tarball#"$build/src/$base_package-"}
 	base_deb=${base_deb%%/*}
@@ -34,12 +35,6 @@ case $base in
 	;;
 *) die "unknown base '$base' (BASE=7.3 or BASE=6.12)" ;;
 esac
-# Another upload of the base, e.g. to try the series on it before Debian
-# ships it: the source tarball and its Debian version.
-if [ -n "${LAB_BASE_TARBALL:-}" ]; then
-	base_tarball=$LAB_BASE_TARBALL
-	base_deb=${LAB_BASE_DEBIAN_VERSION:?LAB_BASE_TARBALL needs LAB_BASE_DEBIAN_VERSION}
-fi
 linux=$build/linux-$base
 patches=$top/patches/$base
 tree_name=build/linux-$base
@@ -78,7 +73,7 @@ tree_base() { git -C "$linux" log -1 --format=%s "$base_tag" | sed 's/^Linux //'
 
 # The base a series was exported on: the "# base: " line of
 # patches/BASE/series ("6.12.118 (Debian linux-source-6.12 6.12.118-1~deb12u1)").
-series_base() { sed -n 's/^# base: //p' "$patches/series" 2>/dev/null | head -n 1; }
+series_base() { [ ! -f "$patches/series" ] || sed -n '/^# base: /{s///p;q;}' "$patches/series"; }
 
 # A patch as far as it depends on the series, not on the base it was
 # exported from: without the line numbers and function names of its hunk

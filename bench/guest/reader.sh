@@ -24,7 +24,7 @@ cd /tmp
 trace-cmd record -q -b "${BENCH_READER_BUF_KB:-262144}" -o "$LAB_OUT/reader.dat" -e overlayfs -e filemap -e writeback \
 	>/tmp/trace-cmd.log 2>&1 &
 recorder=$!
-wait_recording /sys/kernel/tracing
+wait_recording /sys/kernel/tracing "$recorder"
 
 chunk=64
 rounds=$(((mib + chunk - 1) / chunk))

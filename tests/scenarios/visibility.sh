@@ -206,6 +206,7 @@ if [ -n "$perfer" ]; then
 	check "perf list 'overlayfs:*' shows the four events" \
 		[ "$(grep -c 'overlayfs:ovl_volatile_' /tmp/perf-list.txt)" = 4 ]
 else
+	tap_skip "perf record --control: the events are enabled" "perf is not installed (scripts/deps)"
 	tap_skip "perf record -e 'overlayfs:*' + perf script: the refusal with its reason by name" "perf is not installed (scripts/deps)"
 	tap_skip "perf list 'overlayfs:*' shows the four events" "perf is not installed (scripts/deps)"
 fi

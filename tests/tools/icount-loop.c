@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
 	left = n;
 	start = now_ns();
-	asm volatile("1: dec %0\n\tjnz 1b" : "+r"(left) : : "cc");
+	asm volatile("1: dec %0\n\tjnz 1b" : "+r"(left) : : "cc", "memory");
 	end = now_ns();
 #else
 	(void)left;
