@@ -171,7 +171,8 @@ if command -v perf >/dev/null; then
 	# takes on a slow machine.
 	rm -f /tmp/perf.ctl /tmp/perf.ack
 	mkfifo /tmp/perf.ctl /tmp/perf.ack
-	perf record -D -1 --control=fifo:/tmp/perf.ctl,/tmp/perf.ack -e 'overlayfs:*' -a -o /tmp/perf.data \
+	# (docs/operators.md's command, then the control options)
+	perf record -e 'overlayfs:*' -a -o /tmp/perf.data -D -1 --control=fifo:/tmp/perf.ctl,/tmp/perf.ack \
 		>/tmp/perf.log 2>&1 &
 	perfer=$!
 	exec 7<>/tmp/perf.ctl 8<>/tmp/perf.ack
